@@ -1,0 +1,3 @@
+module github.com/meshgw/meshgw
+
+go 1.26
