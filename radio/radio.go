@@ -161,13 +161,20 @@ func (c Capabilities) NearestTxPower(dBm int8) int8 {
 	return best
 }
 
-// Driver is a radio as a real-time node loop uses it. Events arrive on the
-// channel returned by Events until Close, after which it is closed.
-// Transmit is asynchronous: its outcome arrives as an EventTxDone.
-type Driver interface {
+// Port is the part of a radio that a sans-I/O node core calls. Its methods
+// must not block: Transmit queues the frame and its outcome arrives later as
+// an EventTxDone (from a driver's Events channel, or from the simulated
+// medium in virtual time).
+type Port interface {
 	Capabilities() Capabilities
 	Configure(Config) error
 	Transmit(TxRequest) error
+}
+
+// Driver is a radio as a real-time node loop uses it. Events arrive on the
+// channel returned by Events until Close, after which it is closed.
+type Driver interface {
+	Port
 	Events() <-chan Event
 	Close() error
 }
