@@ -7,28 +7,28 @@ type DropReason uint8
 
 // Drop reasons. The order is the order of [Counters.Drops].
 const (
-	DropTruncated          DropReason = iota // a header or inline field runs past the end of the frame
-	DropNotLowpan                            // NALP dispatch (00xxxxxx): not a 6LoWPAN frame
-	DropUnsupportedDispatch                  // ESC, HC1, DFF or a reserved dispatch value
-	DropPageSwitch                           // RFC 8025 page switch to a page other than 0
-	DropMesh                                 // mesh header: mesh-under forwarding is not implemented
-	DropBroadcast                            // LOWPAN_BC0 header (only used with mesh-under)
-	DropReserved                             // reserved IPHC or unknown LOWPAN_NHC encoding
-	DropUnknownContext                       // a context identifier that the table does not hold
-	DropLinkAddress                          // an address elided but the link-layer address is absent
-	DropChecksumElided                       // UDP NHC with the checksum elided (C = 1)
-	DropBadExtHeader                         // an NHC-compressed extension header with an impossible length
-	DropNesting                              // IPv6-in-IPv6 nested deeper than this package allows
-	DropBadIPv6                              // malformed IPv6 packet (bad version or payload length)
-	DropFragmentSize                         // fragment outside, or inconsistent with, its datagram_size
-	DropFragmentConflict                     // overlapping or inconsistent fragments: datagram discarded
-	DropReassemblyFull                       // datagram larger than the reassembly memory bound
-	DropFragmented                           // a fragment handed to a function that needs a whole packet
-	DropBudget                               // frame budget too small for the compressed headers
-	DropTooBig                               // packet larger than the 2047-byte datagram_size limit
-	DropDuplicate                            // duplicate fragment, ignored (no error is returned)
-	DropEvicted                              // reassembly evicted to make room for a newer datagram
-	DropTimeout                              // reassembly timed out (RFC 4944: 60 s)
+	DropTruncated           DropReason = iota // a header or inline field runs past the end of the frame
+	DropNotLowpan                             // NALP dispatch (00xxxxxx): not a 6LoWPAN frame
+	DropUnsupportedDispatch                   // ESC, HC1, DFF or a reserved dispatch value
+	DropPageSwitch                            // RFC 8025 page switch to a page other than 0
+	DropMesh                                  // mesh header: mesh-under forwarding is not implemented
+	DropBroadcast                             // LOWPAN_BC0 header (only used with mesh-under)
+	DropReserved                              // reserved IPHC or unknown LOWPAN_NHC encoding
+	DropUnknownContext                        // a context identifier that the table does not hold
+	DropLinkAddress                           // an address elided but the link-layer address is absent
+	DropChecksumElided                        // UDP NHC with the checksum elided (C = 1)
+	DropBadExtHeader                          // an NHC-compressed extension header with an impossible length
+	DropNesting                               // IPv6-in-IPv6 nested deeper than this package allows
+	DropBadIPv6                               // malformed IPv6 packet (bad version or payload length)
+	DropFragmentSize                          // fragment outside, or inconsistent with, its datagram_size
+	DropFragmentConflict                      // overlapping or inconsistent fragments: datagram discarded
+	DropReassemblyFull                        // datagram larger than the reassembly memory bound
+	DropFragmented                            // a fragment handed to a function that needs a whole packet
+	DropBudget                                // frame budget too small for the compressed headers
+	DropTooBig                                // packet larger than the 2047-byte datagram_size limit
+	DropDuplicate                             // duplicate fragment, ignored (no error is returned)
+	DropEvicted                               // reassembly evicted to make room for a newer datagram
+	DropTimeout                               // reassembly timed out (RFC 4944: 60 s)
 
 	// NumDropReasons is the number of drop reasons, the length of [Counters.Drops].
 	NumDropReasons = iota
@@ -80,25 +80,25 @@ func (e *Error) Error() string { return "lowpan: " + e.msg }
 
 // Sentinel errors. Each is an *[Error] with the matching [DropReason].
 var (
-	ErrTruncated          error = &Error{DropTruncated, "header or inline field past the end of the frame"}
-	ErrNotLowpan          error = &Error{DropNotLowpan, "not a 6LoWPAN frame (NALP dispatch)"}
+	ErrTruncated           error = &Error{DropTruncated, "header or inline field past the end of the frame"}
+	ErrNotLowpan           error = &Error{DropNotLowpan, "not a 6LoWPAN frame (NALP dispatch)"}
 	ErrUnsupportedDispatch error = &Error{DropUnsupportedDispatch, "unsupported dispatch"}
-	ErrPageSwitch         error = &Error{DropPageSwitch, "unsupported dispatch page (RFC 8025)"}
-	ErrMeshHeader         error = &Error{DropMesh, "mesh header: mesh-under forwarding not supported"}
-	ErrBroadcastHeader    error = &Error{DropBroadcast, "LOWPAN_BC0 broadcast header not supported"}
-	ErrReserved           error = &Error{DropReserved, "reserved or unknown IPHC/NHC encoding"}
-	ErrUnknownContext     error = &Error{DropUnknownContext, "unknown or unusable compression context"}
-	ErrLinkAddress        error = &Error{DropLinkAddress, "elided address but no link-layer address"}
-	ErrChecksumElided     error = &Error{DropChecksumElided, "UDP checksum elided"}
-	ErrBadExtHeader       error = &Error{DropBadExtHeader, "bad compressed extension header length"}
-	ErrNesting            error = &Error{DropNesting, "IPv6-in-IPv6 nested too deep"}
-	ErrBadIPv6            error = &Error{DropBadIPv6, "malformed IPv6 packet"}
-	ErrFragmentSize       error = &Error{DropFragmentSize, "fragment inconsistent with datagram size"}
-	ErrFragmentConflict   error = &Error{DropFragmentConflict, "overlapping or conflicting fragments"}
-	ErrReassemblyFull     error = &Error{DropReassemblyFull, "datagram exceeds reassembly memory"}
-	ErrFragmented         error = &Error{DropFragmented, "fragment where a whole packet is needed"}
-	ErrBudget             error = &Error{DropBudget, "frame budget too small"}
-	ErrTooBig             error = &Error{DropTooBig, "packet too big to fragment"}
+	ErrPageSwitch          error = &Error{DropPageSwitch, "unsupported dispatch page (RFC 8025)"}
+	ErrMeshHeader          error = &Error{DropMesh, "mesh header: mesh-under forwarding not supported"}
+	ErrBroadcastHeader     error = &Error{DropBroadcast, "LOWPAN_BC0 broadcast header not supported"}
+	ErrReserved            error = &Error{DropReserved, "reserved or unknown IPHC/NHC encoding"}
+	ErrUnknownContext      error = &Error{DropUnknownContext, "unknown or unusable compression context"}
+	ErrLinkAddress         error = &Error{DropLinkAddress, "elided address but no link-layer address"}
+	ErrChecksumElided      error = &Error{DropChecksumElided, "UDP checksum elided"}
+	ErrBadExtHeader        error = &Error{DropBadExtHeader, "bad compressed extension header length"}
+	ErrNesting             error = &Error{DropNesting, "IPv6-in-IPv6 nested too deep"}
+	ErrBadIPv6             error = &Error{DropBadIPv6, "malformed IPv6 packet"}
+	ErrFragmentSize        error = &Error{DropFragmentSize, "fragment inconsistent with datagram size"}
+	ErrFragmentConflict    error = &Error{DropFragmentConflict, "overlapping or conflicting fragments"}
+	ErrReassemblyFull      error = &Error{DropReassemblyFull, "datagram exceeds reassembly memory"}
+	ErrFragmented          error = &Error{DropFragmented, "fragment where a whole packet is needed"}
+	ErrBudget              error = &Error{DropBudget, "frame budget too small"}
+	ErrTooBig              error = &Error{DropTooBig, "packet too big to fragment"}
 )
 
 // ReasonOf returns the drop reason of an error returned by this package.

@@ -212,11 +212,11 @@ var rfcVectors = []vector{
 	// RFC 6282 §4.2: the Fragment header (EID 2); what follows it is
 	// carried inline.
 	{name: "RFC 6282 fragment header EID 2", src: otShortSrc, dst: otShortDst,
-		pkt: ip6(0x60000000, 44, 64, "fe80::ff:fe00:0", "fe80::ff:fe00:c003", hx("11 00 00 01 12 34 56 78"), otPayload),
+		pkt:  ip6(0x60000000, 44, 64, "fe80::ff:fe00:0", "fe80::ff:fe00:c003", hx("11 00 00 01 12 34 56 78"), otPayload),
 		iphc: hx("7e 33 e4 11 06 00 01 12 34 56 78")},
 	// RFC 6282 §4.2: Destination Options (EID 3) chained to UDP.
 	{name: "RFC 6282 destination options EID 3", src: otShortSrc, dst: otShortDst,
-		pkt: ip6(0x60000000, 60, 64, "fe80::ff:fe00:0", "fe80::ff:fe00:c003", hx("11 00 1e 02 ab cd 00 00"), udp(5683, 5683, 0x1234, otPayload)),
+		pkt:  ip6(0x60000000, 60, 64, "fe80::ff:fe00:0", "fe80::ff:fe00:c003", hx("11 00 1e 02 ab cd 00 00"), udp(5683, 5683, 0x1234, otPayload)),
 		iphc: hx("7e 33 e7 06 1e 02 ab cd 00 00 f0 16 33 16 33 12 34")},
 	// RFC 4944 §5.1 / RFC 6282 §3.1: a LOWPAN_IPHC header that carries the
 	// Next Header inline for a protocol NHC does not cover.
