@@ -38,11 +38,13 @@ const (
 	RuleInMeshND         = "in_mesh_nd"
 	RuleInMeshMeshCtrl   = "in_mesh_mesh_ctrl" // RPL, 6LoWPAN-ND DAR/DAC, MPL accepted
 	RuleInMeshICMPv6     = "in_mesh_icmpv6"
+	RuleInMeshICMPv6Err  = "in_mesh_icmpv6_error" // errors that conntrack could not classify
 	RuleInMeshDefault    = "in_mesh_default"
 	RuleInUpNotLocal     = "in_uplink_not_local"
 	RuleInUpMeshCtrl     = "in_uplink_mesh_ctrl" // RPL/6LoWPAN-ND/MPL from the uplink dropped
 	RuleInUpND           = "in_uplink_nd"
 	RuleInUpICMPv6       = "in_uplink_icmpv6"
+	RuleInUpICMPv6Err    = "in_uplink_icmpv6_error"
 	RuleInUpICMPv6Other  = "in_uplink_icmpv6_other"
 	RuleFwdInInvalid     = "fwd_in_ct_invalid"
 	RuleFwdInIPv4        = "fwd_in_ipv4"
@@ -76,9 +78,12 @@ var (
 	icmpTransit = []uint8{1, 2, 3, 4, 128, 129}
 	// icmpND: RS, RA, NS, NA and Inverse ND; accepted only with hop limit 255.
 	icmpND = []uint8{133, 134, 135, 136, 141, 142}
-	// icmpLocal: the rest of RFC 4890 §4.4 "must not be dropped": errors,
-	// echo, MLD (130-132, 143), SEND (148, 149), MRD (151-153).
-	icmpLocal = []uint8{1, 2, 3, 4, 128, 129, 130, 131, 132, 143, 148, 149, 151, 152, 153}
+	// icmpLocalInfo: the informational rest of RFC 4890 §4.4 "must not be
+	// dropped": echo, MLD (130-132, 143), SEND (148, 149), MRD (151-153).
+	icmpLocalInfo = []uint8{128, 129, 130, 131, 132, 143, 148, 149, 151, 152, 153}
+	// icmpErrors: Destination Unreachable, Packet Too Big, Time Exceeded,
+	// Parameter Problem (all codes; RFC 4890 §4.4.1 and §4.4.2).
+	icmpErrors = []uint8{1, 2, 3, 4}
 	// icmpMesh: RPL control (155, RFC 6550), 6LoWPAN-ND DAR/DAC (157/158,
 	// RFC 6775), MPL control (159, RFC 7731): mesh interface only, never
 	// forwarded.
@@ -431,13 +436,17 @@ func build(c Config) ruleset {
 		{terms: []term{tIfname{name: up}}, verdict: vJump, target: "in_uplink"},
 	}}
 	localTypes := tFibDaddrTypeNotIn{types: []uint32{rtnLocal, rtnAnycast, rtnMulticast}}
+	// Conntrack marks ICMPv6 types it cannot track (RPL, DAR/DAC, SEND,
+	// MRD, unsolicited echo replies) invalid, so the ICMPv6 accepts come
+	// before the invalid drop; errors matching no flow are still dropped.
 	inMesh := chainDef{name: "in_mesh", rules: []ruleDef{
-		drop(RuleInMeshInvalid, tCtState{ctInvalid}),
 		accept(RuleInMeshEstab, tCtState{ctEstablished | ctRelated}),
 		drop(RuleInMeshNotLocal, localTypes),
 		accept(RuleInMeshND, tICMPv6Type{icmpND}, tHopLimit{255}),
 		accept(RuleInMeshMeshCtrl, tICMPv6Type{icmpMesh}),
-		accept(RuleInMeshICMPv6, tICMPv6Type{icmpLocal}),
+		accept(RuleInMeshICMPv6, tICMPv6Type{icmpLocalInfo}),
+		drop(RuleInMeshInvalid, tCtState{ctInvalid}),
+		accept(RuleInMeshICMPv6Err, tICMPv6Type{icmpErrors}),
 	}}
 	for _, p := range c.GatewayPorts {
 		inMesh.rules = append(inMesh.rules, accept(fmt.Sprintf("in_mesh_port_%s_%d", p.Protocol, p.Port), v6shown, tPort{p.Protocol, p.Port}))
@@ -447,7 +456,8 @@ func build(c Config) ruleset {
 		drop(RuleInUpNotLocal, localTypes),
 		drop(RuleInUpMeshCtrl, tICMPv6Type{icmpMesh}),
 		accept(RuleInUpND, tICMPv6Type{icmpND}, tHopLimit{255}),
-		accept(RuleInUpICMPv6, tICMPv6Type{icmpLocal}),
+		accept(RuleInUpICMPv6, tICMPv6Type{icmpLocalInfo}),
+		accept(RuleInUpICMPv6Err, tICMPv6Type{icmpErrors}),
 		drop(RuleInUpICMPv6Other, v6, tL4ICMPv6{}),
 	}}
 	forward := chainDef{name: "forward", hook: "forward", prio: 0, policy: "accept", rules: []ruleDef{
@@ -456,9 +466,9 @@ func build(c Config) ruleset {
 	}}
 
 	fwdIn := chainDef{name: "fwd_in", rules: []ruleDef{
-		drop(RuleFwdInInvalid, tCtState{ctInvalid}),
 		drop(RuleFwdInIPv4, tNfproto{shown: true}),
 		drop(RuleFwdInMeshCtrl, tICMPv6Type{icmpMesh}),
+		drop(RuleFwdInInvalid, tCtState{ctInvalid}),
 		drop(RuleFwdInNoRoute, tFibDaddrMissing{}),
 	}}
 	fwdIn.rules = append(fwdIn.rules, quotaRules(c.InboundQuota, SetQuotaIn, RuleQuotaIn, RuleQuotaInFull, drop)...)
@@ -477,9 +487,9 @@ func build(c Config) ruleset {
 	fwdIn.rules = append(fwdIn.rules, drop(RuleFwdInDefault))
 
 	fwdOut := chainDef{name: "fwd_out", rules: []ruleDef{
-		drop(RuleFwdOutInvalid, tCtState{ctInvalid}),
 		drop(RuleFwdOutIPv4, tNfproto{shown: true}),
 		drop(RuleFwdOutMeshCtrl, tICMPv6Type{icmpMesh}),
+		drop(RuleFwdOutInvalid, tCtState{ctInvalid}),
 		drop(RuleFwdOutHairpin, tIfname{out: true, name: mesh}),
 		drop(RuleFwdOutNoRoute, tFibDaddrMissing{}),
 	}}
