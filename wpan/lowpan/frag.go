@@ -44,13 +44,10 @@ func (f *Fragments) init(pkt []byte, src, dst wpan.Addr, ctx *Contexts, budget i
 	if budget < minBudget {
 		return ErrBudget
 	}
-	out, n, err := compressHeaders(f.hdr[:0], pkt, src, dst, ctx, min(budget, maxHeader))
-	if err != nil {
+	if err := f.compress(pkt, src, dst, ctx, budget); err != nil {
 		return err
 	}
-	f.hdrLen = copy(f.hdr[:], out)
-	f.consumed = n
-	if rest := len(pkt) - n; f.hdrLen+rest <= budget {
+	if rest := len(pkt) - f.consumed; f.hdrLen+rest <= budget {
 		f.pkt, f.budget, f.state, f.frames = pkt, budget, fragSingle, 1
 		return nil
 	}
@@ -58,14 +55,12 @@ func (f *Fragments) init(pkt []byte, src, dst wpan.Addr, ctx *Contexts, budget i
 		return ErrTooBig
 	}
 	if f.hdrLen > budget-frag1HeaderLen {
-		// The headers must all be in the first fragment: compress again
-		// within its room, carrying inline whatever does not fit.
-		out, n, err = compressHeaders(f.hdr[:0], pkt, src, dst, ctx, min(budget-frag1HeaderLen, maxHeader))
-		if err != nil {
+		// The compressed headers must all be in the first fragment:
+		// compress again within its room, carrying inline what does not
+		// fit.
+		if err := f.compress(pkt, src, dst, ctx, budget-frag1HeaderLen); err != nil {
 			return err
 		}
-		f.hdrLen = copy(f.hdr[:], out)
-		f.consumed = n
 	}
 	f.pkt, f.budget, f.state = pkt, budget, fragFirst
 	f.off = f.consumed + f.firstLen()
@@ -74,6 +69,24 @@ func (f *Fragments) init(pkt []byte, src, dst wpan.Addr, ctx *Contexts, budget i
 	// Count the frames: the first, then full FRAGNs and a shorter last one.
 	per := (budget - fragNHeaderLen) &^ 7
 	f.frames = 1 + (len(pkt)-f.off+per-1)/per
+	return nil
+}
+
+// compress fills f.hdr with the compressed headers of pkt, at most limit
+// bytes. When even the LOWPAN_IPHC header does not fit, it falls back to the
+// uncompressed dispatch (RFC 4944 §5.1), whose header bytes may spread over
+// several fragments.
+func (f *Fragments) compress(pkt []byte, src, dst wpan.Addr, ctx *Contexts, limit int) error {
+	out, n, err := compressHeaders(f.hdr[:0], pkt, src, dst, ctx, min(limit, maxHeader))
+	switch err {
+	case nil:
+		f.hdrLen, f.consumed = copy(f.hdr[:], out), n
+	case ErrBudget:
+		f.hdr[0] = dispatchIPv6
+		f.hdrLen, f.consumed = 1, 0
+	default:
+		return err
+	}
 	return nil
 }
 
