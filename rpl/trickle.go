@@ -83,8 +83,9 @@ func NewTrickle(cfg TrickleConfig, rng *rand.Rand) (*Trickle, error) {
 // Config returns the timer's parameters.
 func (t *Trickle) Config() TrickleConfig { return t.cfg }
 
-// SetConfig changes the parameters. They apply from the next interval; a
-// caller that wants them at once calls Reset.
+// SetConfig changes the parameters. They apply from the next interval,
+// except that an interval longer than the new Imax is shortened at once; a
+// caller that wants them fully applied calls Reset.
 func (t *Trickle) SetConfig(cfg TrickleConfig) error {
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -92,6 +93,7 @@ func (t *Trickle) SetConfig(cfg TrickleConfig) error {
 	t.cfg = cfg
 	if t.running && t.i > cfg.Imax() {
 		t.i = cfg.Imax()
+		t.begin(t.start)
 	}
 	return nil
 }
