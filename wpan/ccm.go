@@ -165,11 +165,22 @@ func (c *CCMStar) cbcMAC(sc *ccmScratch, nonce *[NonceSize]byte, adata, msg []by
 
 // macBlocks folds b into the CBC-MAC state, zero-padding the last block.
 func (c *CCMStar) macBlocks(x *[ccmBlock]byte, b []byte) {
-	for len(b) > 0 {
-		k := subtle.XORBytes(x[:], x[:], b)
+	for len(b) >= ccmBlock {
+		xor16(x[:], x[:], b)
 		c.b.Encrypt(x[:], x[:])
-		b = b[k:]
+		b = b[ccmBlock:]
 	}
+	if len(b) > 0 {
+		subtle.XORBytes(x[:], x[:], b)
+		c.b.Encrypt(x[:], x[:])
+	}
+}
+
+// xor16 sets dst[:16] = a[:16] ^ b[:16]; dst may alias a or b exactly.
+func xor16(dst, a, b []byte) {
+	_, _, _ = dst[15], a[15], b[15]
+	binary.LittleEndian.PutUint64(dst, binary.LittleEndian.Uint64(a)^binary.LittleEndian.Uint64(b))
+	binary.LittleEndian.PutUint64(dst[8:], binary.LittleEndian.Uint64(a[8:])^binary.LittleEndian.Uint64(b[8:]))
 }
 
 // ctr XORs src with the keystream from counter 1 into dst.
@@ -180,6 +191,11 @@ func (c *CCMStar) ctr(sc *ccmScratch, nonce *[NonceSize]byte, dst, src []byte) {
 	for i := 1; len(src) > 0; i++ {
 		binary.BigEndian.PutUint16(ctrBlock[14:], uint16(i))
 		c.b.Encrypt(sc.s[:], ctrBlock[:])
+		if len(src) >= ccmBlock {
+			xor16(dst, src, sc.s[:])
+			dst, src = dst[ccmBlock:], src[ccmBlock:]
+			continue
+		}
 		k := subtle.XORBytes(dst, src, sc.s[:])
 		dst, src = dst[k:], src[k:]
 	}

@@ -1,5 +1,7 @@
 package wpan
 
+import "encoding/binary"
+
 // FCSLen is the length of the 802.15.4 frame check sequence.
 const FCSLen = 2
 
@@ -10,9 +12,11 @@ const MaxPSDU = 127
 // the limit [Frame.Decode] and [Frame.AppendTo] enforce.
 const MaxFrameLen = MaxPSDU - FCSLen
 
-// crcTable is the byte-wise table of the reflected CCITT polynomial 0x8408.
-var crcTable = func() (t [256]uint16) {
-	for i := range t {
+// crcTable holds the byte-wise tables of the reflected CCITT polynomial
+// 0x8408: [0] for one byte, [1] for a byte followed by a zero byte
+// (slicing by two).
+var crcTable = func() (t [2][256]uint16) {
+	for i := range t[0] {
 		c := uint16(i)
 		for range 8 {
 			if c&1 != 0 {
@@ -21,7 +25,11 @@ var crcTable = func() (t [256]uint16) {
 				c >>= 1
 			}
 		}
-		t[i] = c
+		t[0][i] = c
+	}
+	for i := range t[1] {
+		c := t[0][i]
+		t[1][i] = c>>8 ^ t[0][byte(c)]
 	}
 	return t
 }()
@@ -31,8 +39,14 @@ var crcTable = func() (t [256]uint16) {
 // value over "123456789" is 0x2189. The FCS travels little-endian.
 func FCS(b []byte) uint16 {
 	var c uint16
+	t0, t1 := &crcTable[0], &crcTable[1]
+	for len(b) >= 2 {
+		c ^= binary.LittleEndian.Uint16(b)
+		c = t1[byte(c)] ^ t0[byte(c>>8)]
+		b = b[2:]
+	}
 	for _, x := range b {
-		c = c>>8 ^ crcTable[byte(c)^x]
+		c = c>>8 ^ t0[byte(c)^x]
 	}
 	return c
 }

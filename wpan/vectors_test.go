@@ -263,3 +263,31 @@ func TestOpenThread2015Header(t *testing.T) {
 		t.Fatalf("HeaderLen = %d, want %d", n, len(hdr)+len(csl)+2)
 	}
 }
+
+// TestFCSBitwise compares the table-driven FCS with a bit-at-a-time
+// CRC-16/KERMIT over every length up to 127.
+func TestFCSBitwise(t *testing.T) {
+	buf := make([]byte, MaxPSDU)
+	for i := range buf {
+		buf[i] = byte(i*7 + 3)
+	}
+	for n := 0; n <= len(buf); n++ {
+		var c uint16
+		for _, x := range buf[:n] {
+			c ^= uint16(x)
+			for range 8 {
+				if c&1 != 0 {
+					c = c>>1 ^ 0x8408
+				} else {
+					c >>= 1
+				}
+			}
+		}
+		if got := FCS(buf[:n]); got != c {
+			t.Fatalf("FCS(%d bytes) = %#04x, want %#04x", n, got, c)
+		}
+		if n <= MaxFrameLen && !CheckFCS(AppendFCS(bytes.Clone(buf[:n]))) {
+			t.Fatalf("AppendFCS(%d bytes) fails CheckFCS", n)
+		}
+	}
+}
