@@ -32,6 +32,12 @@
 //     least 4; OpenThread accepts 4–8).
 //   - Key rotation ([DecideKey]) and link quality ([QualityFromMargin],
 //     [RSSAverager]) follow OpenThread's KeyManager and link_quality.cpp.
+//     Replay state ([ReplayState]) stores the next expected counter per
+//     neighbour as OpenThread does; the draft's rule (§9) is the same.
+//   - [ETXEstimator] turns MAC acknowledgement outcomes into ETX and the
+//     inverse delivery ratio the draft's Link Quality TLV carries (§7.7);
+//     its EWMA weights follow RIOT and Contiki-NG, since the draft gives
+//     none.
 //
 // # Message format
 //
@@ -52,6 +58,11 @@
 // Joining as one byte (0 off, 1 on) and Beacon Payload as raw bytes.
 //
 // # Receiving a message
+//
+// Before anything else the caller drops a message whose IPv6 hop limit is
+// not [HopLimit] (255), as the draft requires for link configuration
+// messages and Advertisements (§8); this package never sees the IPv6
+// header. Then:
 //
 //	var h mle.Header
 //	if err := h.Decode(payload); err != nil { drop }
