@@ -20,9 +20,6 @@ const (
 	rpiFlagF    = 0x20
 	optTypePad1 = 0x00
 	optTypePadN = 0x01
-	// hbhRPILen is the length of a hop-by-hop header holding only an RPI:
-	// next header, length, then the 6-byte option.
-	hbhRPILen = 8
 )
 
 // RPI is the RPL Packet Information carried in the RPL Option (RFC 6553
