@@ -1,0 +1,597 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/meshgw/meshgw/radio"
+	"github.com/meshgw/meshgw/wpan"
+	"github.com/meshgw/meshgw/wpan/lowpan"
+)
+
+// Host receives the IPv6 packets addressed to a node that the node does not
+// consume itself. On a gateway it writes them to the TUN device; in a
+// simulation it records them. Deliver runs on the node's owner goroutine and
+// must not block; pkt is valid only until it returns.
+type Host interface {
+	Deliver(now time.Time, pkt []byte)
+}
+
+// SecurityConfig is the link-layer security of a node. Security is on by
+// default: a zero SecurityConfig with a non-zero Key secures every frame at
+// ENC-MIC-32 with key identifier mode 1, as Thread does.
+type SecurityConfig struct {
+	// Open turns link-layer security off (the open interop profile for
+	// stacks without it). Secured frames are then dropped as unknown keys.
+	Open bool
+	// Key is the 128-bit MAC key.
+	Key [wpan.KeySize]byte
+	// KeyIndex is the key index sent in key identifier mode 1 (1–255;
+	// zero means 1).
+	KeyIndex uint8
+	// Level is the security level; zero means ENC-MIC-32 (5).
+	Level wpan.SecurityLevel
+}
+
+// Config configures a Node.
+type Config struct {
+	// Ext is the node's EUI-64.
+	Ext wpan.ExtAddr
+	// Short is the node's short address; wpan.ShortNone (or zero value
+	// with NoShort) means the node sends from its extended address.
+	Short   wpan.ShortAddr
+	NoShort bool
+	// PAN is the PAN ID.
+	PAN wpan.PANID
+	// Channel is the 2.4 GHz channel (11–26); zero means 11.
+	Channel uint8
+	// TxPowerDBm is the transmit power.
+	TxPowerDBm int8
+	// Security configures link-layer security.
+	Security SecurityConfig
+	// FrameCounters persists the outgoing frame counter; nil keeps it in
+	// memory (simulation and tests only: a restart would reuse nonces).
+	FrameCounters wpan.CounterStore
+	// CounterReserve is how far ahead counters are reserved in
+	// FrameCounters; zero means wpan.DefaultCounterReserve.
+	CounterReserve uint32
+	// MaxRetries is macMaxFrameRetries; zero means 3 (set NoRetries for 0).
+	MaxRetries uint8
+	NoRetries  bool
+	// TxQueue is the transmit queue length in frames; zero means 64.
+	TxQueue int
+	// Lowpan bounds the 6LoWPAN reassembly state.
+	Lowpan lowpan.Config
+	// ReplayCapacity and DSNCapacity bound the per-sender security and
+	// duplicate-detection state; zero takes the wpan defaults.
+	ReplayCapacity int
+	DSNCapacity    int
+	// Addresses are extra unicast addresses of the node (the link-local
+	// addresses derived from Ext and Short are always its own).
+	Addresses [][16]byte
+	// Host receives packets for this node; nil drops them (counted).
+	Host Host
+}
+
+// txSlot is one sealed frame waiting in the transmit queue.
+type txSlot struct {
+	buf      [wpan.MaxFrameLen]byte
+	n        int
+	ack      bool
+	datagram uint32
+	frags    bool // part of a fragmented datagram
+}
+
+// Node is one IEEE 802.15.4 mesh node. It is sans-I/O and not safe for
+// concurrent use: one owner (the simulator, or a Loop) calls it.
+type Node struct {
+	cfg   Config
+	port  radio.Port
+	level wpan.SecurityLevel
+	kidx  uint8
+
+	key      *wpan.CCMStar
+	counters *wpan.CounterSource
+	replay   *wpan.ReplayWindows
+	dsn      *wpan.DSNFilter
+	lp       *lowpan.Layer
+	frags    lowpan.Fragments
+
+	rxFrame wpan.Frame
+	txFrame wpan.Frame
+	rxPSDU  [wpan.MaxFrameLen]byte
+	rxBuf   [lowpan.MaxDatagramSize]byte
+	fragBuf [wpan.MaxFrameLen]byte
+	pktBuf  [lowpan.MaxDatagramSize]byte
+
+	queue    []txSlot
+	qHead    int
+	qLen     int
+	inflight bool
+	handle   uint32
+	datagram uint32
+	seq      uint8
+
+	shortToExt map[wpan.ShortAddr]wpan.ExtAddr
+	addrs      [][16]byte
+	groups     [][16]byte
+
+	stats Stats
+}
+
+// Errors New and HandlePacket return.
+var (
+	// ErrNoKey is returned by New for a secured node without a key.
+	ErrNoKey = errors.New("node: link security is on but no key is configured")
+	// ErrNoRoute is returned for a destination the node has no next hop for.
+	ErrNoRoute = errors.New("node: no route to destination")
+	// ErrQueueFull is returned when the transmit queue cannot take the packet.
+	ErrQueueFull = errors.New("node: transmit queue full")
+	// ErrBadPacket is returned for a malformed IPv6 packet.
+	ErrBadPacket = errBadIPv6
+)
+
+// New returns a node that sends through port and configures port's radio
+// (channel, PAN, addresses, power, receiver on).
+func New(cfg Config, port radio.Port) (*Node, error) {
+	if cfg.Channel == 0 {
+		cfg.Channel = 11
+	}
+	if cfg.Channel < 11 || cfg.Channel > 26 {
+		return nil, fmt.Errorf("node: channel %d is not a 2.4 GHz channel (11-26)", cfg.Channel)
+	}
+	if cfg.NoShort {
+		cfg.Short = wpan.ShortNone
+	}
+	if cfg.MaxRetries == 0 && !cfg.NoRetries {
+		cfg.MaxRetries = 3
+	}
+	if cfg.MaxRetries > 7 {
+		return nil, fmt.Errorf("node: max retries %d above 7", cfg.MaxRetries)
+	}
+	if cfg.TxQueue <= 0 {
+		cfg.TxQueue = 64
+	}
+	if cfg.CounterReserve == 0 {
+		cfg.CounterReserve = wpan.DefaultCounterReserve
+	}
+	if cfg.ReplayCapacity == 0 {
+		cfg.ReplayCapacity = wpan.DefaultReplayCapacity
+	}
+	if cfg.DSNCapacity == 0 {
+		cfg.DSNCapacity = wpan.DefaultDSNCapacity
+	}
+	n := &Node{
+		cfg:        cfg,
+		port:       port,
+		replay:     wpan.NewReplayWindows(cfg.ReplayCapacity),
+		dsn:        wpan.NewDSNFilter(cfg.DSNCapacity),
+		lp:         lowpan.New(cfg.Lowpan),
+		queue:      make([]txSlot, cfg.TxQueue),
+		shortToExt: make(map[wpan.ShortAddr]wpan.ExtAddr),
+	}
+	if !cfg.Security.Open {
+		if cfg.Security.Key == ([wpan.KeySize]byte{}) {
+			return nil, ErrNoKey
+		}
+		key, err := wpan.NewCCMStar(cfg.Security.Key[:])
+		if err != nil {
+			return nil, fmt.Errorf("node: %w", err)
+		}
+		n.key = key
+		n.level = cfg.Security.Level
+		if n.level == wpan.LevelNone {
+			n.level = wpan.LevelENCMIC32
+		}
+		n.kidx = cfg.Security.KeyIndex
+		if n.kidx == 0 {
+			n.kidx = 1
+		}
+		store := cfg.FrameCounters
+		if store == nil {
+			store = new(wpan.MemCounterStore)
+		}
+		c, err := wpan.NewCounterSource(store, cfg.CounterReserve)
+		if err != nil {
+			return nil, fmt.Errorf("node: frame counters: %w", err)
+		}
+		n.counters = c
+	}
+	n.addrs = append(n.addrs, linkLocal(cfg.Ext.IID()))
+	if cfg.Short != wpan.ShortNone && cfg.Short != wpan.BroadcastShort {
+		iid, _ := wpan.ShortAddress(cfg.Short).IID()
+		n.addrs = append(n.addrs, linkLocal(iid))
+	}
+	n.addrs = append(n.addrs, cfg.Addresses...)
+	n.groups = append(n.groups, allNodes, allRouters)
+	if port != nil {
+		err := port.Configure(radio.Config{
+			Channel: cfg.Channel, PAN: cfg.PAN, Short: cfg.Short, Ext: cfg.Ext,
+			TxPowerDBm: cfg.TxPowerDBm, RxOn: true,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("node: configure radio: %w", err)
+		}
+	}
+	return n, nil
+}
+
+// Ext returns the node's EUI-64.
+func (n *Node) Ext() wpan.ExtAddr { return n.cfg.Ext }
+
+// LinkLocal returns the node's link-local address derived from its EUI-64.
+func (n *Node) LinkLocal() [16]byte { return n.addrs[0] }
+
+// Stats returns a copy of the node's counters.
+func (n *Node) Stats() Stats { return n.stats }
+
+// LowpanCounters returns the 6LoWPAN layer's counters.
+func (n *Node) LowpanCounters() lowpan.Counters { return n.lp.Counters() }
+
+// ReplayStats returns the link-layer replay windows' counters.
+func (n *Node) ReplayStats() wpan.ReplayStats { return n.replay.Stats() }
+
+// SetNeighbor records the EUI-64 of a neighbour that sends from a short
+// address, so that its secured frames can be verified (the CCM* nonce uses
+// the EUI-64). MLE calls it when it establishes a link.
+func (n *Node) SetNeighbor(short wpan.ShortAddr, ext wpan.ExtAddr) { n.shortToExt[short] = ext }
+
+// Deadline returns when the node next needs Poll, or the zero time.
+func (n *Node) Deadline() time.Time {
+	t, ok := n.lp.Deadline()
+	if !ok {
+		return time.Time{}
+	}
+	return t
+}
+
+// Poll runs the node's timers that are due at now.
+func (n *Node) Poll(now time.Time) {
+	n.lp.Poll(now)
+	n.kick()
+}
+
+// HandleRadio handles a received frame or a transmit completion.
+func (n *Node) HandleRadio(now time.Time, ev *radio.Event) {
+	switch ev.Kind {
+	case radio.EventFrame:
+		n.receive(now, &ev.Frame)
+	case radio.EventTxDone:
+		n.txDone(&ev.TxDone)
+	}
+}
+
+// HandlePacket sends an IPv6 packet that came from the host side (or from
+// a traffic generator) into the mesh. pkt is copied before it returns.
+func (n *Node) HandlePacket(now time.Time, pkt []byte) error {
+	if err := checkIPv6(pkt); err != nil {
+		n.stats.Drops[DropBadPacket]++
+		return err
+	}
+	return n.send(pkt)
+}
+
+func (n *Node) drop(r DropReason) { n.stats.Drops[r]++ }
+
+// receive runs the receive path for one frame.
+func (n *Node) receive(now time.Time, rf *radio.Frame) {
+	n.stats.RxFrames++
+	if len(rf.PSDU) > len(n.rxPSDU) {
+		n.drop(DropDecode)
+		return
+	}
+	// Decrypting works in place; the medium may share the PSDU with other
+	// receivers, so work on a copy.
+	b := n.rxPSDU[:copy(n.rxPSDU[:], rf.PSDU)]
+	f := &n.rxFrame
+	if err := f.Decode(b); err != nil {
+		n.drop(DropDecode)
+		return
+	}
+	if f.Type != wpan.FrameData {
+		n.drop(DropFrameType)
+		return
+	}
+	if !n.forUs(f) {
+		n.drop(DropNotForUs)
+		return
+	}
+	if n.key != nil {
+		if !f.Security {
+			n.drop(DropUnsecured)
+			return
+		}
+		if err := f.Unsecure(n, n.replay); err != nil {
+			n.drop(securityDrop(err))
+			return
+		}
+	} else if f.Security {
+		n.drop(DropNoKey)
+		return
+	}
+	if !f.SeqSuppressed && n.dsn.Duplicate(f.Src, f.Seq) {
+		n.drop(DropDuplicate)
+		return
+	}
+	n.stats.RxData++
+	pkt, err := n.lp.Input(now, n.rxBuf[:0], f.Src, f.Dst, f.Payload)
+	if err != nil {
+		n.drop(DropLowpan)
+		return
+	}
+	if pkt == nil {
+		return // a fragment was stored
+	}
+	n.handleIPv6(now, pkt)
+}
+
+func securityDrop(err error) DropReason {
+	switch {
+	case errors.Is(err, wpan.ErrNoKey):
+		return DropNoKey
+	case errors.Is(err, wpan.ErrMICFailure):
+		return DropMIC
+	case errors.Is(err, wpan.ErrDuplicateCounter):
+		return DropDuplicate
+	case errors.Is(err, wpan.ErrReplayed):
+		return DropReplay
+	default:
+		return DropSecurity
+	}
+}
+
+// forUs applies the MAC destination filter (the radio does it too unless
+// promiscuous).
+func (n *Node) forUs(f *wpan.Frame) bool {
+	if f.Dst.Mode != wpan.AddrNone && f.DstPAN != n.cfg.PAN && f.DstPAN != wpan.BroadcastPAN {
+		return false
+	}
+	switch f.Dst.Mode {
+	case wpan.AddrShort:
+		return f.Dst.Short == wpan.BroadcastShort || (f.Dst.Short == n.cfg.Short && n.cfg.Short != wpan.ShortNone)
+	case wpan.AddrExt:
+		return f.Dst.Ext == n.cfg.Ext
+	default:
+		return false
+	}
+}
+
+// LookupKey implements wpan.KeyLookup for the node's single MAC key.
+func (n *Node) LookupKey(src wpan.Addr, _ wpan.PANID, aux wpan.AuxHeader) (*wpan.CCMStar, wpan.ExtAddr, error) {
+	if aux.Level != n.level || aux.KeyIDMode != wpan.KeyIDIndex {
+		return nil, wpan.ExtAddr{}, wpan.ErrUnsupportedSecurity
+	}
+	if aux.KeyIndex != n.kidx {
+		return nil, wpan.ExtAddr{}, wpan.ErrNoKey
+	}
+	switch src.Mode {
+	case wpan.AddrExt:
+		return n.key, src.Ext, nil
+	case wpan.AddrShort:
+		if ext, ok := n.shortToExt[src.Short]; ok {
+			return n.key, ext, nil
+		}
+	}
+	return nil, wpan.ExtAddr{}, wpan.ErrNoKey
+}
+
+// handleIPv6 handles a whole IPv6 packet received from the mesh.
+func (n *Node) handleIPv6(now time.Time, pkt []byte) {
+	if checkIPv6(pkt) != nil {
+		n.drop(DropBadPacket)
+		return
+	}
+	n.stats.RxPackets++
+	dst := ipDst(pkt)
+	if !n.isOurs(dst) {
+		// Forwarding arrives with RPL.
+		n.drop(DropNoRoute)
+		return
+	}
+	if pkt[6] == protoICMPv6 && len(pkt) >= ipv6HeaderLen+8 && pkt[ipv6HeaderLen] == icmpEchoRequest {
+		n.answerEcho(pkt, dst)
+		return
+	}
+	if n.cfg.Host == nil {
+		n.drop(DropNoHost)
+		return
+	}
+	n.stats.Delivered++
+	n.cfg.Host.Deliver(now, pkt)
+}
+
+// answerEcho replies to an ICMPv6 echo request addressed to this node.
+func (n *Node) answerEcho(pkt []byte, dst [16]byte) {
+	src := ipSrc(pkt)
+	m := pkt[ipv6HeaderLen:]
+	if m[1] != 0 || !validChecksum(src, dst, protoICMPv6, m) || isMulticast(src) {
+		n.drop(DropBadPacket)
+		return
+	}
+	from := dst
+	if isMulticast(dst) {
+		from = n.addrs[0]
+	}
+	id := uint16(m[4])<<8 | uint16(m[5])
+	seq := uint16(m[6])<<8 | uint16(m[7])
+	reply := appendEcho(n.pktBuf[:0], icmpEchoReply, from, src, id, seq, 64, m[8:])
+	if n.send(reply) == nil {
+		n.stats.EchoReplied++
+	}
+}
+
+func (n *Node) isOurs(a [16]byte) bool {
+	list := n.addrs
+	if isMulticast(a) {
+		list = n.groups
+	}
+	for _, x := range list {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+// nextHop returns the MAC address to send a packet for dst to.
+func (n *Node) nextHop(dst [16]byte) (wpan.Addr, bool) {
+	switch {
+	case isMulticast(dst):
+		return wpan.ShortAddress(wpan.BroadcastShort), true
+	case isLinkLocal(dst):
+		var iid [8]byte
+		copy(iid[:], dst[8:])
+		if iid[0] == 0 && iid[1] == 0 && iid[2] == 0 && iid[3] == 0xff && iid[4] == 0xfe && iid[5] == 0 {
+			return wpan.ShortAddress(wpan.ShortAddr(uint16(iid[6])<<8 | uint16(iid[7]))), true
+		}
+		return wpan.ExtAddress(wpan.ExtAddrFromIID(iid)), true
+	}
+	return wpan.Addr{}, false
+}
+
+// srcAddr is the MAC source address the node sends from.
+func (n *Node) srcAddr() wpan.Addr {
+	if n.cfg.Short != wpan.ShortNone {
+		return wpan.ShortAddress(n.cfg.Short)
+	}
+	return wpan.ExtAddress(n.cfg.Ext)
+}
+
+// send compresses, fragments, seals and queues a valid IPv6 packet.
+func (n *Node) send(pkt []byte) error {
+	dst, ok := n.nextHop(ipDst(pkt))
+	if !ok {
+		n.drop(DropNoRoute)
+		return ErrNoRoute
+	}
+	src := n.srcAddr()
+	f := &n.txFrame
+	*f = wpan.Frame{Type: wpan.FrameData, Version: wpan.Version2006, AckRequest: !dst.IsBroadcast()}
+	f.SetAddrs(n.cfg.PAN, dst, n.cfg.PAN, src)
+	if n.key != nil {
+		f.Security = true
+		f.Aux = wpan.AuxHeader{Level: n.level, KeyIDMode: wpan.KeyIDIndex, KeyIndex: n.kidx}
+	}
+	budget := f.MaxPayload()
+	if budget <= 0 {
+		n.drop(DropTooBig)
+		return fmt.Errorf("node: no room for a payload in a frame to %v", dst)
+	}
+	if err := n.lp.Output(&n.frags, pkt, src, dst, budget); err != nil {
+		n.drop(DropTooBig)
+		return fmt.Errorf("node: %w", err)
+	}
+	frames := n.frags.Frames()
+	if len(n.queue)-n.qLen < frames {
+		n.drop(DropQueueFull)
+		return ErrQueueFull
+	}
+	n.datagram++
+	queued := 0
+	for payload, ok := n.frags.Next(n.fragBuf[:0]); ok; payload, ok = n.frags.Next(n.fragBuf[:0]) {
+		slot := &n.queue[(n.qHead+n.qLen)%len(n.queue)]
+		f.Payload = payload
+		f.Seq = n.seq
+		var out []byte
+		var err error
+		if n.key != nil {
+			var fc uint32
+			fc, err = n.counters.Next()
+			if err != nil {
+				n.qLen -= queued
+				n.drop(DropCounterExhausted)
+				return fmt.Errorf("node: %w", err)
+			}
+			f.Aux.FrameCounter = fc
+			out, err = f.AppendSealed(slot.buf[:0], n.key, n.cfg.Ext)
+		} else {
+			out, err = f.AppendTo(slot.buf[:0])
+		}
+		if err != nil {
+			n.qLen -= queued
+			n.drop(DropTooBig)
+			return fmt.Errorf("node: encode frame: %w", err)
+		}
+		n.seq++
+		slot.n = len(out)
+		slot.ack = f.AckRequest
+		slot.datagram = n.datagram
+		slot.frags = frames > 1
+		n.qLen++
+		queued++
+	}
+	n.stats.TxPackets++
+	n.kick()
+	return nil
+}
+
+// kick hands the head of the queue to the radio when nothing is in flight.
+func (n *Node) kick() {
+	for !n.inflight && n.qLen > 0 {
+		slot := &n.queue[n.qHead]
+		n.handle++
+		err := n.port.Transmit(radio.TxRequest{
+			Handle:     n.handle,
+			PSDU:       slot.buf[:slot.n],
+			AckRequest: slot.ack,
+			CSMA:       true,
+			MaxRetries: n.cfg.MaxRetries,
+		})
+		n.stats.TxFrames++
+		if err != nil {
+			n.stats.TxErrors++
+			n.drop(DropTxFailed)
+			n.popFailed()
+			continue
+		}
+		n.inflight = true
+	}
+}
+
+// popFailed removes the head frame after a failure, and with it the rest of
+// its datagram's fragments.
+func (n *Node) popFailed() {
+	slot := n.queue[n.qHead]
+	n.pop()
+	if !slot.frags {
+		return
+	}
+	for n.qLen > 0 && n.queue[n.qHead].datagram == slot.datagram {
+		n.pop()
+		n.drop(DropAborted)
+	}
+}
+
+func (n *Node) pop() {
+	n.qHead = (n.qHead + 1) % len(n.queue)
+	n.qLen--
+}
+
+// txDone handles a transmit completion.
+func (n *Node) txDone(d *radio.TxDone) {
+	if !n.inflight || d.Handle != n.handle {
+		return // stale: not the frame in flight
+	}
+	n.inflight = false
+	switch d.Status {
+	case radio.TxSent:
+		n.pop()
+	case radio.TxAcked:
+		n.stats.TxAcked++
+		n.pop()
+	case radio.TxNoAck:
+		n.stats.TxNoAck++
+		n.drop(DropTxFailed)
+		n.popFailed()
+	case radio.TxChannelBusy:
+		n.stats.TxBusy++
+		n.drop(DropTxFailed)
+		n.popFailed()
+	default:
+		n.stats.TxErrors++
+		n.drop(DropTxFailed)
+		n.popFailed()
+	}
+	n.kick()
+}

@@ -1,0 +1,71 @@
+package node
+
+import "fmt"
+
+// DropReason says why the node dropped a frame or packet.
+type DropReason uint8
+
+// Drop reasons.
+const (
+	DropDecode        DropReason = iota // the MAC frame did not decode
+	DropFrameType                       // not a data frame (beacons, commands and acks go elsewhere)
+	DropNotForUs                        // destination PAN or address is not ours
+	DropUnsecured                       // an unsecured frame where security is required
+	DropNoKey                           // no key for the key identifier, or unknown sender
+	DropMIC                             // the MIC did not verify
+	DropReplay                          // the frame counter is below the sender's window
+	DropSecurity                        // another security failure (level, mode)
+	DropDuplicate                       // a MAC retransmission already received (same DSN)
+	DropLowpan                          // the 6LoWPAN layer refused it (see LowpanCounters)
+	DropBadPacket                       // a malformed IPv6 packet
+	DropNoRoute                         // no next hop for the destination
+	DropNoHost                          // a packet for this node but no host to deliver to
+	DropQueueFull                       // the transmit queue had no room for the datagram
+	DropTxFailed                        // the radio refused or failed the frame
+	DropAborted                         // a later fragment of a datagram whose earlier fragment failed
+	DropCounterExhausted                // the outgoing frame counter is exhausted
+	DropTooBig                          // the packet does not fit 6LoWPAN's 2047-byte limit or the frame
+	NumDropReasons
+)
+
+var dropNames = [NumDropReasons]string{
+	"decode", "frame_type", "not_for_us", "unsecured", "no_key", "mic", "replay", "security",
+	"duplicate", "lowpan", "bad_packet", "no_route", "no_host", "queue_full", "tx_failed",
+	"aborted", "counter_exhausted", "too_big",
+}
+
+// String returns the reason's metric label.
+func (r DropReason) String() string {
+	if r < NumDropReasons {
+		return dropNames[r]
+	}
+	return fmt.Sprintf("DropReason(%d)", uint8(r))
+}
+
+// Stats counts what a node did. All fields only grow.
+type Stats struct {
+	RxFrames    uint64 // frames the radio delivered
+	RxData      uint64 // data frames accepted after security and dedup
+	RxPackets   uint64 // IPv6 packets received whole (after reassembly)
+	Delivered   uint64 // packets handed to the Host
+	EchoReplied uint64 // ICMPv6 echo requests answered
+
+	TxPackets uint64 // IPv6 packets queued for sending
+	TxFrames  uint64 // frames handed to the radio
+	TxAcked   uint64 // unicast frames acknowledged
+	TxNoAck   uint64 // unicast frames never acknowledged
+	TxBusy    uint64 // frames dropped by CSMA-CA (channel busy)
+	TxErrors  uint64 // frames the radio failed
+
+	// Drops counts dropped frames and packets by DropReason.
+	Drops [NumDropReasons]uint64
+}
+
+// Dropped returns the total of all drops.
+func (s Stats) Dropped() uint64 {
+	var n uint64
+	for _, d := range s.Drops {
+		n += d
+	}
+	return n
+}
