@@ -126,7 +126,7 @@ type capturePort struct {
 }
 
 func (p *capturePort) Capabilities() radio.Capabilities { return radio.Capabilities{} }
-func (p *capturePort) Configure(radio.Config) error    { return nil }
+func (p *capturePort) Configure(radio.Config) error     { return nil }
 func (p *capturePort) Transmit(r radio.TxRequest) error {
 	p.frames = append(p.frames, bytes.Clone(r.PSDU))
 	return nil
@@ -184,8 +184,8 @@ func TestReplayedFrameIsDropped(t *testing.T) {
 	b.HandleRadio(now, frameEvent(pa.frames[1]))
 	// A replayed frame with its counter raised: the MIC no longer verifies.
 	forged := bytes.Clone(pa.frames[0])
-	fcOff := 3 + 2 + 8 + 8 + 1          // FCF, seq, PAN, dst ext, src ext, security control
-	forged[fcOff+3]++                   // counter + 2^24
+	fcOff := 3 + 2 + 8 + 8 + 1 // FCF, seq, PAN, dst ext, src ext, security control
+	forged[fcOff+3]++          // counter + 2^24
 	b.HandleRadio(now, frameEvent(forged))
 	if len(hb.pkts) != 2 {
 		t.Fatalf("a replay was delivered: %d packets", len(hb.pkts))
@@ -318,7 +318,7 @@ type lastPort struct {
 }
 
 func (p *lastPort) Capabilities() radio.Capabilities { return radio.Capabilities{} }
-func (p *lastPort) Configure(radio.Config) error    { return nil }
+func (p *lastPort) Configure(radio.Config) error     { return nil }
 func (p *lastPort) Transmit(r radio.TxRequest) error {
 	p.last = p.buf[:copy(p.buf[:], r.PSDU)]
 	return nil

@@ -7,24 +7,24 @@ type DropReason uint8
 
 // Drop reasons.
 const (
-	DropDecode        DropReason = iota // the MAC frame did not decode
-	DropFrameType                       // not a data frame (beacons, commands and acks go elsewhere)
-	DropNotForUs                        // destination PAN or address is not ours
-	DropUnsecured                       // an unsecured frame where security is required
-	DropNoKey                           // no key for the key identifier, or unknown sender
-	DropMIC                             // the MIC did not verify
-	DropReplay                          // the frame counter is below the sender's window
-	DropSecurity                        // another security failure (level, mode)
-	DropDuplicate                       // a MAC retransmission already received (same DSN)
-	DropLowpan                          // the 6LoWPAN layer refused it (see LowpanCounters)
-	DropBadPacket                       // a malformed IPv6 packet
-	DropNoRoute                         // no next hop for the destination
-	DropNoHost                          // a packet for this node but no host to deliver to
-	DropQueueFull                       // the transmit queue had no room for the datagram
-	DropTxFailed                        // the radio refused or failed the frame
-	DropAborted                         // a later fragment of a datagram whose earlier fragment failed
-	DropCounterExhausted                // the outgoing frame counter is exhausted
-	DropTooBig                          // the packet does not fit 6LoWPAN's 2047-byte limit or the frame
+	DropDecode           DropReason = iota // the MAC frame did not decode
+	DropFrameType                          // not a data frame (beacons, commands and acks go elsewhere)
+	DropNotForUs                           // destination PAN or address is not ours
+	DropUnsecured                          // an unsecured frame where security is required
+	DropNoKey                              // no key for the key identifier, or unknown sender
+	DropMIC                                // the MIC did not verify
+	DropReplay                             // the frame counter is below the sender's window
+	DropSecurity                           // another security failure (level, mode)
+	DropDuplicate                          // a MAC retransmission already received (same DSN)
+	DropLowpan                             // the 6LoWPAN layer refused it (see LowpanCounters)
+	DropBadPacket                          // a malformed IPv6 packet
+	DropNoRoute                            // no next hop for the destination
+	DropNoHost                             // a packet for this node but no host to deliver to
+	DropQueueFull                          // the transmit queue had no room for the datagram
+	DropTxFailed                           // the radio refused or failed the frame
+	DropAborted                            // a later fragment of a datagram whose earlier fragment failed
+	DropCounterExhausted                   // the outgoing frame counter is exhausted
+	DropTooBig                             // the packet does not fit 6LoWPAN's 2047-byte limit or the frame
 	NumDropReasons
 )
 
