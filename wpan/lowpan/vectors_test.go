@@ -96,8 +96,7 @@ type vector struct {
 	name     string
 	src, dst wpan.Addr
 	pkt      []byte // the IPv6 packet
-	iphc     []byte // LOWPAN_IPHC and NHC; the frame is iphc + payload
-	payload  []byte // what follows the compressed headers
+	iphc     []byte // LOWPAN_IPHC and NHC; the frame is iphc + otPayload
 	dir      direction
 }
 
