@@ -369,40 +369,61 @@ func (e *encoder) unicast(a *[16]byte, ll wpan.Addr) (stateful bool, mode, id ui
 }
 
 // bestMode returns the shortest of modes 3, 2 and 1 that rebuilds a from the
-// prefix (the context c, or fe80::/64 when c is nil), or 0 when none does.
-// Rebuilding and comparing follows the decoder exactly, so prefixes longer
-// than 64 bits and IIDs that overlap the context are handled like it does.
+// prefix (the context c, which the caller found to contain a, or fe80::/64
+// when c is nil), or 0 when none does.
 func bestMode(a *[16]byte, ll wpan.Addr, c *entry) uint8 {
+	switch {
+	case c == nil:
+		if a[0] != 0xfe || a[1] != 0x80 || !allZero(a[2:8]) {
+			return 0
+		}
+	case c.bits <= 64:
+		// The bits between the prefix and the IID are zero after
+		// decompression.
+		n := int(c.bits)
+		if r := n % 8; r != 0 && a[n/8]&(0xff>>r) != 0 {
+			return 0
+		}
+		if !allZero(a[(n+7)/8 : 8]) {
+			return 0
+		}
+	default:
+		return bestModeOverlay(a, ll, c)
+	}
+	if iid, ok := ll.IID(); ok && iid == [8]byte(a[8:16]) {
+		return 3
+	}
+	if a[8] == 0 && a[9] == 0 && a[10] == 0 && a[11] == 0xff && a[12] == 0xfe && a[13] == 0 {
+		return 2
+	}
+	return 1
+}
+
+// bestModeOverlay is bestMode for contexts longer than 64 bits, which
+// overlay part of the IID: it rebuilds the address as the decoder does for
+// each mode and compares.
+func bestModeOverlay(a *[16]byte, ll wpan.Addr, c *entry) uint8 {
 	var r [16]byte
 	if iid, ok := ll.IID(); ok {
 		copy(r[8:], iid[:])
-		applyPrefix(&r, c)
+		c.overlay(&r)
 		if r == *a {
 			return 3
 		}
 	}
 	r = [16]byte{}
 	r[11], r[12], r[14], r[15] = 0xff, 0xfe, a[14], a[15]
-	applyPrefix(&r, c)
+	c.overlay(&r)
 	if r == *a {
 		return 2
 	}
 	r = [16]byte{}
 	copy(r[8:], a[8:])
-	applyPrefix(&r, c)
+	c.overlay(&r)
 	if r == *a {
 		return 1
 	}
 	return 0
-}
-
-// applyPrefix sets the prefix bits of r from c, or fe80::/64 when c is nil.
-func applyPrefix(r *[16]byte, c *entry) {
-	if c == nil {
-		r[0], r[1] = 0xfe, 0x80
-		return
-	}
-	c.overlay(r)
 }
 
 // allZero reports whether b holds only zero bytes.
