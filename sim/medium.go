@@ -110,7 +110,7 @@ type air struct {
 	mw      float64
 	n       int // PSDU length without FCS
 	buf     [radio.MaxPSDU]byte
-	rxs     []*node
+	rxs     []rxEntry
 }
 
 // emitter is anything that radiates: a node's radio or an interferer.
@@ -124,10 +124,11 @@ type emitter struct {
 	noise *interferer // nil for a node
 }
 
-// sig is a signal arriving at a node.
-type sig struct {
-	id uint64
-	mw float64
+// rxEntry is a node a transmission reaches and the power it adds there.
+type rxEntry struct {
+	r     *node
+	mw    float64
+	epoch uint32 // the receiver's sigEpoch when the signal started
 }
 
 // txSlot holds a queued transmit request.
@@ -137,47 +138,48 @@ type txSlot struct {
 	buf [radio.MaxPSDU - radio.FCSLen]byte
 }
 
-// node is the medium's state of one station and its radio.
+// node is the medium's state of one station and its radio. The fields a
+// transmission touches at every receiver come first, to share cache lines.
 type node struct {
+	// Reception (hot).
+	running   bool
+	ccaActive bool
+	rxOK      bool
+	channel   uint8 // mirrors cfg.Channel
+	rxOn      bool  // mirrors cfg.RxOn
+	rxLQI     uint8
+	rxRSSI    int8
+	lockID    uint64  // the frame being received, 0 for none
+	energy    float64 // mW of all signals arriving
+	lockMW    float64
+	lockI     float64 // highest interference during the frame, mW
+	lockDBm   float64
+	ccaPeak   float64
+	nsig      int32  // signals arriving
+	sigEpoch  uint32 // bumped when the signal bookkeeping is reset
+
 	emitter
 	m     *Medium
 	id    NodeID
 	st    Station
 	radio Radio
 
-	running bool
 	stopped bool // by StopNode, until StartNode
 	cfg     radio.Config
 
 	// Transmit queue (ring) and the MAC procedure for its head.
-	q                  []txSlot
-	qHead, qLen        int
-	macBusy            bool
-	nb, be, attempts   uint8
-	waitingAck         bool
-	ackSeq             uint8
-	ackToSend          uint8
-	ccaActive          bool
-	ccaPeak            float64
-	pollEv, macEv      event
-	ackEv              event
-	lastPoll           int64
-	samePolls          int
-	stoppedWithPending bool
+	q                []txSlot
+	qHead, qLen      int
+	macBusy          bool
+	nb, be, attempts uint8
+	waitingAck       bool
+	ackSeq           uint8
+	ackToSend        uint8
+	pollEv, macEv    event
+	ackEv            event
+	lastPoll         int64
+	samePolls        int
 
-	// Reception.
-	sigs        []sig
-	energy      float64 // mW of all signals arriving
-	lockID      uint64  // the frame being received, 0 for none
-	lockMW      float64
-	lockDBm     float64
-	lockI       float64 // highest interference during the frame, mW
-	rxOK        bool
-	rxRSSI      int8
-	rxLQI       uint8
-	rxAckFP     bool
-	rxAckRSSI   int8
-	rxIsAckFor  bool
 	counters    nodeCounters
 	capsPowers  []int8
 	capChannels []uint8
@@ -287,7 +289,7 @@ func New(topo Topology, cfg Config) (*Medium, error) {
 		n.pos = topo.Positions[i]
 		n.node = n
 		n.radio.n = n
-		n.cfg = defaultRadioConfig(n.id, cfg.Radio.DefaultTxPowerDBm)
+		n.setConfig(defaultRadioConfig(n.id, cfg.Radio.DefaultTxPowerDBm))
 		n.q = make([]txSlot, cfg.TxQueueLen)
 		n.pollEv = event{idx: -1, kind: evPoll, n: n}
 		n.macEv = event{idx: -1, n: n}
@@ -299,6 +301,13 @@ func New(topo Topology, cfg Config) (*Medium, error) {
 	}
 	m.buildLinks(topo)
 	return m, nil
+}
+
+// setConfig sets the radio configuration and its hot copies.
+func (n *node) setConfig(c radio.Config) {
+	n.cfg = c
+	n.channel = c.Channel
+	n.rxOn = c.RxOn
 }
 
 // defaultRadioConfig is a radio's configuration before Configure: channel
@@ -377,30 +386,23 @@ func (m *Medium) buildLinks(topo Topology) {
 			m.setLoss(o.B, o.A, o.PathLossDB)
 		}
 	}
-	// Size every node's receiver list and signal list for the worst case
-	// (all its out-links, all its in-links) from two flat arrays, so that
-	// transmissions never grow them. The three-index slices keep an append
-	// beyond the bound from spilling into the next node's part.
-	in := make([]int, n)
+	// Size every node's receiver list for the worst case (all its links)
+	// from one flat array, so that transmissions never grow it. The
+	// three-index slices keep an append beyond the bound (a link added by
+	// DegradeLink) from spilling into the next node's part.
 	total := 0
 	for i := range m.nodes {
 		sortLinks(m.nodes[i].links)
 		m.nodes[i].links = slices.Clip(m.nodes[i].links)
 		total += len(m.nodes[i].links)
-		for _, l := range m.nodes[i].links {
-			in[l.to]++
-		}
 	}
-	rxs := make([]*node, total)
-	sigs := make([]sig, total+n)
-	ro, so := 0, 0
+	rxs := make([]rxEntry, total)
+	off := 0
 	for i := range m.nodes {
 		nd := &m.nodes[i]
 		k := len(nd.links)
-		nd.air.rxs = rxs[ro : ro : ro+k]
-		ro += k
-		nd.sigs = sigs[so : so : so+in[i]+1]
-		so += in[i] + 1
+		nd.air.rxs = rxs[off : off : off+k]
+		off += k
 	}
 }
 

@@ -49,14 +49,13 @@ func (r *Radio) Configure(c radio.Config) error {
 		return radio.ErrUnsupported
 	}
 	old := n.cfg
-	n.cfg = c
+	n.setConfig(c)
 	if c.Channel != old.Channel {
 		if n.lockID != 0 {
 			n.m.drop(DropAborted)
 		}
 		n.lockID = 0
-		n.sigs = n.sigs[:0]
-		n.energy = 0
+		n.resetSignals()
 	}
 	if !c.RxOn && n.lockID != 0 {
 		n.lockID = 0
@@ -236,18 +235,19 @@ func (m *Medium) propagate(e *emitter) {
 			break
 		}
 		r := &m.nodes[l.to]
-		if !r.running || a.chMask&(1<<r.cfg.Channel) == 0 {
+		if !r.running || a.chMask&(1<<r.channel) == 0 {
 			continue
 		}
-		a.rxs = append(a.rxs, r)
-		m.signalStart(r, a, p, a.mw*l.gain)
+		mw := a.mw * l.gain
+		a.rxs = append(a.rxs, rxEntry{r: r, mw: mw, epoch: r.sigEpoch})
+		m.signalStart(r, a, p, mw)
 	}
 }
 
 // signalStart adds a's signal (p dBm, mw) at r and synchronizes r to it if
 // r is listening, idle and the frame is above the sensitivity level.
 func (m *Medium) signalStart(r *node, a *air, p, mw float64) {
-	r.sigs = append(r.sigs, sig{id: a.id, mw: mw})
+	r.nsig++
 	r.energy += mw
 	if r.ccaActive && r.energy > r.ccaPeak {
 		r.ccaPeak = r.energy
@@ -268,30 +268,40 @@ func (m *Medium) signalStart(r *node, a *air, p, mw float64) {
 		m.drop(DropRxBusy)
 		return
 	}
-	if !r.cfg.RxOn {
+	if !r.rxOn {
 		m.drop(DropRxOff)
 		return
 	}
 	r.lockID = a.id
 	r.lockMW = mw
 	r.lockDBm = p
-	r.lockI = max(r.energy-mw, 0)
+	r.lockI = 0
+	if r.nsig > 1 {
+		r.lockI = max(r.energy-mw, 0)
+	}
 }
 
-// removeSig takes signal id off r and recomputes r's energy.
-func (r *node) removeSig(id uint64) {
-	e := 0.0
-	k := 0
-	for _, s := range r.sigs {
-		if s.id == id {
-			continue
-		}
-		r.sigs[k] = s
-		k++
-		e += s.mw
+// removeSignal takes a signal of mw off r, unless r's bookkeeping was reset
+// since it started. The energy is a running sum; it is set to exactly zero
+// when the last signal ends so rounding cannot accumulate.
+func (r *node) removeSignal(mw float64, epoch uint32) {
+	if epoch != r.sigEpoch || r.nsig == 0 {
+		return
 	}
-	r.sigs = r.sigs[:k]
-	r.energy = e
+	r.nsig--
+	if r.nsig == 0 {
+		r.energy = 0
+		return
+	}
+	r.energy = max(r.energy-mw, 0)
+}
+
+// resetSignals forgets every signal arriving at r (it changed channel or
+// stopped); their ends will not be subtracted.
+func (r *node) resetSignals() {
+	r.nsig = 0
+	r.energy = 0
+	r.sigEpoch++
 }
 
 // endAir ends e's transmission: every receiver loses the signal, the ones
@@ -302,15 +312,17 @@ func (m *Medium) endAir(e *emitter, aborted bool) {
 	a.aborted = aborted
 	e.onAir = false
 	m.q.remove(&e.endEv)
-	for _, r := range a.rxs {
-		r.removeSig(a.id)
+	for i := range a.rxs {
+		x := &a.rxs[i]
+		r := x.r
+		r.removeSignal(x.mw, x.epoch)
 		if r.lockID == a.id {
 			r.lockID = 0
 			m.decide(r, a)
 		}
 	}
-	for _, r := range a.rxs {
-		if r.rxOK {
+	for i := range a.rxs {
+		if r := a.rxs[i].r; r.rxOK {
 			r.rxOK = false
 			m.receive(r, a)
 		}

@@ -58,8 +58,7 @@ func (m *Medium) stop(n *node) {
 		m.drop(DropAborted)
 	}
 	n.lockID = 0
-	n.sigs = n.sigs[:0]
-	n.energy = 0
+	n.resetSignals()
 	n.waitingAck = false
 	n.ccaActive = false
 	n.macBusy = false
@@ -74,7 +73,7 @@ func (m *Medium) start(n *node, st Station) {
 	n.lastPoll, n.samePolls = -1, 0
 	if st != nil {
 		n.st = st
-		n.cfg = defaultRadioConfig(n.id, m.cfg.Radio.DefaultTxPowerDBm)
+		n.setConfig(defaultRadioConfig(n.id, m.cfg.Radio.DefaultTxPowerDBm))
 		for ; n.qLen > 0; n.qLen-- {
 			m.drop(DropStopped)
 		}

@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"strings"
 )
 
 // NodeID identifies a node of the medium: its index in the topology.
@@ -287,6 +288,9 @@ func jsonTopoErr(err error) error {
 		return topoErr("(document)", "truncated or empty")
 	}
 	// DisallowUnknownFields reports `json: unknown field "foo"`.
+	if name, ok := strings.CutPrefix(err.Error(), `json: unknown field "`); ok {
+		return topoErr(strings.TrimSuffix(name, `"`), "unknown field")
+	}
 	return topoErr("(document)", "%v", err)
 }
 

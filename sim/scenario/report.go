@@ -1,0 +1,119 @@
+package scenario
+
+import (
+	"fmt"
+	"io"
+	"time"
+)
+
+// Report is the result of a run; its JSON form is the contract of
+// `meshgw sim --json`.
+type Report struct {
+	Nodes    int     `json:"nodes"`
+	Seed     uint64  `json:"seed"`
+	VirtualS float64 `json:"virtual_s"`
+	WallS    float64 `json:"wall_s"`
+	Events   uint64  `json:"events"`
+
+	Frames    Frames    `json:"frames"`
+	Broadcast Broadcast `json:"broadcast"`
+	MLE       MLE       `json:"mle"`
+	RPL       RPL       `json:"rpl"`
+	Traffic   Traffic   `json:"traffic"`
+	Power     Power     `json:"power"`
+	Failures  Failures  `json:"failures"`
+
+	// PeakHeapMiB is the largest Go heap seen during the run.
+	PeakHeapMiB float64 `json:"peak_heap_mib"`
+}
+
+// Frames counts frames on the medium.
+type Frames struct {
+	Tx         uint64 `json:"tx"`         // transmissions, every attempt, ACKs included
+	Rx         uint64 `json:"rx"`         // frames handed to nodes
+	Acked      uint64 `json:"acked"`      // unicast transmit requests acknowledged
+	Collisions uint64 `json:"collisions"` // receptions lost to overlapping signals
+	Dropped    uint64 `json:"dropped"`    // receptions lost for any reason on the medium
+}
+
+// Broadcast reports the MAC-only load of --broadcast-interval.
+type Broadcast struct {
+	Sent       uint64 `json:"sent"`        // secured broadcast frames sent
+	Received   uint64 `json:"received"`    // accepted by neighbours after security checks
+	FrameBytes int    `json:"frame_bytes"` // PSDU length of each, FCS included
+}
+
+// MLE is filled by the MLE layer.
+type MLE struct {
+	Links          uint64 `json:"links"`
+	ReplayRejected uint64 `json:"replay_rejected"`
+	ReplayAccepted uint64 `json:"replay_accepted"`
+}
+
+// RPL is filled by the RPL layer.
+type RPL struct {
+	Joined        int     `json:"joined"`
+	ConvergedAtS  float64 `json:"converged_at_s"`
+	RoutesAtRoot  int     `json:"routes_at_root"`
+	ParentChanges uint64  `json:"parent_changes"`
+	DIO           uint64  `json:"dio"`
+	DIS           uint64  `json:"dis"`
+	DAO           uint64  `json:"dao"`
+	DAOAck        uint64  `json:"dao_ack"`
+}
+
+// Traffic is filled by the end-to-end traffic generator of the RPL layer.
+type Traffic struct {
+	SentUp        uint64  `json:"sent_up"`
+	DeliveredUp   uint64  `json:"delivered_up"`
+	PDRUp         float64 `json:"pdr_up"`
+	SentDown      uint64  `json:"sent_down"`
+	DeliveredDown uint64  `json:"delivered_down"`
+	PDRDown       float64 `json:"pdr_down"`
+	LatencyP50ms  float64 `json:"latency_p50_ms"`
+	LatencyP99ms  float64 `json:"latency_p99_ms"`
+}
+
+// Power reports transmit power and energy.
+type Power struct {
+	MeanTxDBm  float64 `json:"mean_tx_dbm"`  // airtime-weighted over all transmissions
+	TxEnergyMJ float64 `json:"tx_energy_mj"` // all nodes, millijoules
+}
+
+// Failures is filled when nodes are stopped (--fail).
+type Failures struct {
+	Killed         int     `json:"killed"`
+	ReconvergedAtS float64 `json:"reconverged_at_s"`
+}
+
+// WriteText writes the report for a person to read.
+func (r *Report) WriteText(w io.Writer) error {
+	wall := time.Duration(r.WallS * float64(time.Second)).Round(time.Millisecond)
+	virt := time.Duration(r.VirtualS * float64(time.Second))
+	speed := 0.0
+	if r.WallS > 0 {
+		speed = r.VirtualS / r.WallS
+	}
+	_, err := fmt.Fprintf(w, `
+meshgw simulation report
+  nodes          %d (seed %d)
+  virtual time   %v in %v wall (%.0fx real time), %d events, peak heap %.0f MiB
+  frames         %d sent, %d received, %d acknowledged, %d collisions, %d lost on the medium
+  broadcasts     %d secured %d-byte frames sent, %d accepted by neighbours
+  mle            %d links, replays rejected %d, replays accepted %d
+  rpl            %d joined, converged at %.1f s, %d routes at root, %d parent changes
+  traffic        up %d/%d (PDR %.4f), down %d/%d (PDR %.4f), latency p50 %.1f ms p99 %.1f ms
+  power          mean TX %.1f dBm, TX energy %.1f mJ
+`,
+		r.Nodes, r.Seed,
+		virt, wall, speed, r.Events, r.PeakHeapMiB,
+		r.Frames.Tx, r.Frames.Rx, r.Frames.Acked, r.Frames.Collisions, r.Frames.Dropped,
+		r.Broadcast.Sent, r.Broadcast.FrameBytes, r.Broadcast.Received,
+		r.MLE.Links, r.MLE.ReplayRejected, r.MLE.ReplayAccepted,
+		r.RPL.Joined, r.RPL.ConvergedAtS, r.RPL.RoutesAtRoot, r.RPL.ParentChanges,
+		r.Traffic.DeliveredUp, r.Traffic.SentUp, r.Traffic.PDRUp,
+		r.Traffic.DeliveredDown, r.Traffic.SentDown, r.Traffic.PDRDown,
+		r.Traffic.LatencyP50ms, r.Traffic.LatencyP99ms,
+		r.Power.MeanTxDBm, r.Power.TxEnergyMJ)
+	return err
+}
