@@ -24,8 +24,9 @@ var (
 	// ErrUnknownCode reports an RPL control message code that RFC 6550 does
 	// not define.
 	ErrUnknownCode = errors.New("rpl: unknown message code")
-	// ErrOptionLength reports an option whose length field runs past the end
-	// of the message or is too short for the option's fixed fields.
+	// ErrOptionLength reports an option (or a metric object inside a DAG
+	// Metric Container) whose length field runs past the end of the message
+	// or does not fit the option's fixed fields.
 	ErrOptionLength = errors.New("rpl: bad option length")
 	// ErrPrefixLength reports a prefix length above 128, or a prefix field
 	// too short for its prefix length or longer than 16 bytes.
@@ -39,8 +40,8 @@ var (
 	// 6.7.8 and 6.7.10).
 	ErrOptionOrder = errors.New("rpl: option out of order")
 	// ErrBadFlags reports flags that contradict the message: a local
-	// RPLInstanceID in a DAO or DAO-ACK without the D flag (RFC 6550 section
-	// 6.4.1), or a metric object of a known type with a bad body length.
+	// RPLInstanceID in a DAO or DAO-ACK without the D flag (RFC 6550
+	// sections 6.4.1 and 6.5.1).
 	ErrBadFlags = errors.New("rpl: invalid flags")
 	// ErrInvalid reports an encoder input that cannot be put on the wire: a
 	// missing or non-IPv6 address, a count above the fixed array size, a

@@ -225,7 +225,8 @@ func commonPrefixLen(a, b [16]byte) int {
 // ProcessSRH performs a router's step on a received SRH (RFC 6554 section
 // 4.2) in place. hdr is the routing header (from its Next Header byte) and
 // da the IPv6 destination address in the packet, which is an address of
-// this node; isLocal reports whether an address belongs to this node.
+// this node; isLocal reports whether an address belongs to this node (nil
+// means no address but da does).
 //
 // With Segments Left 0 it returns forward = false and changes nothing: the
 // packet has arrived and the next header is processed. Otherwise it
@@ -275,7 +276,8 @@ func ProcessSRH(hdr []byte, da *[16]byte, isLocal func(netip.Addr) bool) (forwar
 		if j == i && visit(true) {
 			return false, ErrSRHLoop
 		}
-		if visit(isLocal(netip.AddrFrom16(l.addr(hdr, j, da)))) {
+		a := l.addr(hdr, j, da)
+		if visit(a == *da || isLocal != nil && isLocal(netip.AddrFrom16(a))) {
 			return false, ErrSRHLoop
 		}
 	}

@@ -211,6 +211,13 @@ func TestProcessSRHErrors(t *testing.T) {
 		})
 	}
 
+	// With no isLocal, the destination itself still counts as this node.
+	hdr0 := uncompressed(3, a, me, b)
+	da0 := me.As16()
+	if _, err := ProcessSRH(hdr0, &da0, nil); !errors.Is(err, ErrSRHLoop) {
+		t.Errorf("ProcessSRH with nil isLocal = %v, want ErrSRHLoop", err)
+	}
+
 	// Adjacent addresses of this node are not a loop (RFC 6554 section 4.2).
 	hdr := uncompressed(2, me2, a)
 	da := me.As16()
