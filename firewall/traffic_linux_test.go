@@ -29,7 +29,7 @@ var (
 	meshPfx  = netip.MustParsePrefix("2001:db8:1::/64")
 )
 
-func newTopology(t *testing.T) *topology {
+func newTopology(t testing.TB) *topology {
 	t.Helper()
 	tp := &topology{up: newNetns(t), gw: newNetns(t), mesh: newNetns(t)}
 	link := func(a *netns, aName string, b *netns, bName string) {
@@ -59,7 +59,7 @@ func newTopology(t *testing.T) *topology {
 }
 
 // warm sends datagrams from one namespace until one arrives at the other.
-func (tp *topology) warm(t *testing.T, from, to *netns, toAddr netip.Addr) {
+func (tp *topology) warm(t testing.TB, from, to *netns, toAddr netip.Addr) {
 	t.Helper()
 	const port = 1
 	sink := to.udpSink(t, port)
@@ -169,7 +169,7 @@ func (r *rawSender) send(t *testing.T, pkt []byte, n int) {
 // udpSink counts bytes received per source on a UDP port inside a namespace.
 type udpSink struct{ conn *net.UDPConn }
 
-func (ns *netns) udpSink(t *testing.T, port int) *udpSink {
+func (ns *netns) udpSink(t testing.TB, port int) *udpSink {
 	t.Helper()
 	var c *net.UDPConn
 	if err := ns.do(func() (err error) {
