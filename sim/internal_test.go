@@ -56,7 +56,7 @@ func TestAirtime(t *testing.T) {
 		n    int
 		want time.Duration
 	}{
-		{5, 352 * time.Microsecond},   // Imm-Ack
+		{5, 352 * time.Microsecond},    // Imm-Ack
 		{127, 4256 * time.Microsecond}, // aMaxPHYPacketSize
 		{69, 2400 * time.Microsecond},  // 60-byte payload benchmark frame
 	} {

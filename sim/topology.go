@@ -289,7 +289,11 @@ func jsonTopoErr(err error) error {
 	}
 	// DisallowUnknownFields reports `json: unknown field "foo"`.
 	if name, ok := strings.CutPrefix(err.Error(), `json: unknown field "`); ok {
-		return topoErr(strings.TrimSuffix(name, `"`), "unknown field")
+		name = strings.TrimSuffix(name, `"`)
+		if name == "" {
+			name = `""`
+		}
+		return topoErr(name, "unknown field")
 	}
 	return topoErr("(document)", "%v", err)
 }

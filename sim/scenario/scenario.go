@@ -1,0 +1,359 @@
+package scenario
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/meshgw/meshgw/node"
+	"github.com/meshgw/meshgw/radio"
+	"github.com/meshgw/meshgw/sim"
+	"github.com/meshgw/meshgw/wpan"
+)
+
+// Options describe a scenario. The zero value of a field takes the default
+// named in its comment.
+type Options struct {
+	// Nodes is the number of nodes (default 50). A topology file sets it.
+	Nodes int
+	// Topology is "random" (default), "grid", "line" or a JSON file.
+	Topology string
+	// Neighbors is the mean neighbour count of a random topology (10).
+	Neighbors float64
+	// Spacing is the distance in metres between grid or line nodes (30).
+	Spacing float64
+	// Duration is the virtual time to run (10 min).
+	Duration time.Duration
+	// Seed selects the run (1); the same options and seed give the same run.
+	Seed uint64
+	// TxPowerDBm is every node's transmit power (0 dBm).
+	TxPowerDBm int8
+	// Channel is the 2.4 GHz channel (15).
+	Channel uint8
+	// Open turns link-layer security off (the interop profile).
+	Open bool
+	// BroadcastInterval makes every node broadcast a secured 60-byte frame
+	// (a link-local multicast UDP datagram) at this interval, starting at a
+	// random offset: the MAC-only load. Zero: none.
+	BroadcastInterval time.Duration
+	// Pcap, when set, receives a pcap of every frame on the medium.
+	Pcap io.Writer
+	// ZEP, when set, is a UDP address that receives every frame as ZEP v2.
+	ZEP string
+	// Progress, when set, receives a line of progress every ProgressEvery
+	// of virtual time (default Duration/10).
+	Progress      io.Writer
+	ProgressEvery time.Duration
+}
+
+// BroadcastFrameBytes is the PSDU length (FCS included) of the frames
+// --broadcast-interval sends.
+const BroadcastFrameBytes = 60
+
+// broadcastPort is the UDP port of the broadcast load (0xF0B0: its 4-bit
+// NHC form keeps the frame small).
+const broadcastPort = 0xF0B0
+
+func (o *Options) defaults() error {
+	if o.Topology == "" {
+		o.Topology = "random"
+	}
+	if o.Nodes == 0 {
+		o.Nodes = 50
+	}
+	if o.Nodes < 0 {
+		return fmt.Errorf("scenario: nodes %d is negative", o.Nodes)
+	}
+	if o.Neighbors == 0 {
+		o.Neighbors = 10
+	}
+	if o.Spacing == 0 {
+		o.Spacing = 30
+	}
+	if o.Duration == 0 {
+		o.Duration = 10 * time.Minute
+	}
+	if o.Duration < 0 {
+		return fmt.Errorf("scenario: duration %v is negative", o.Duration)
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	if o.Channel == 0 {
+		o.Channel = 15
+	}
+	if o.BroadcastInterval < 0 {
+		return fmt.Errorf("scenario: broadcast interval %v is negative", o.BroadcastInterval)
+	}
+	if o.ProgressEvery <= 0 {
+		o.ProgressEvery = max(o.Duration/10, time.Second)
+	}
+	return nil
+}
+
+// topology builds the scenario's topology.
+func (o *Options) topology(prop sim.Propagation) (sim.Topology, error) {
+	switch o.Topology {
+	case "random":
+		return sim.Random(o.Nodes, o.Neighbors, prop, float64(o.TxPowerDBm), o.Seed), nil
+	case "line":
+		return sim.Line(o.Nodes, o.Spacing), nil
+	case "grid":
+		rows := int(math.Sqrt(float64(o.Nodes)))
+		for rows > 1 && o.Nodes%rows != 0 {
+			rows--
+		}
+		return sim.Grid(rows, o.Nodes/rows, o.Spacing), nil
+	default:
+		if !strings.HasSuffix(o.Topology, ".json") {
+			return sim.Topology{}, fmt.Errorf("scenario: topology %q is not grid, line, random or a .json file", o.Topology)
+		}
+		t, err := sim.LoadTopology(o.Topology)
+		if err != nil {
+			return t, err
+		}
+		o.Nodes = t.Len()
+		return t, nil
+	}
+}
+
+// Run runs the scenario and returns its report. It checks ctx between
+// slices of virtual time.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	if err := o.defaults(); err != nil {
+		return nil, err
+	}
+	cfg := sim.DefaultConfig()
+	cfg.Seed = o.Seed
+	topo, err := o.topology(cfg.Propagation)
+	if err != nil {
+		return nil, err
+	}
+	m, err := sim.New(topo, cfg)
+	if err != nil {
+		return nil, err
+	}
+	r := &run{o: o, m: m, report: &Report{Nodes: m.Len(), Seed: o.Seed}}
+	if o.Pcap != nil {
+		if err := m.CapturePcap(o.Pcap); err != nil {
+			return nil, err
+		}
+	}
+	if o.ZEP != "" {
+		conn, err := net.Dial("udp", o.ZEP)
+		if err != nil {
+			return nil, fmt.Errorf("scenario: zep: %w", err)
+		}
+		defer conn.Close()
+		m.StreamZEP(conn)
+	}
+	if err := r.build(); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	if err := r.runFor(ctx); err != nil {
+		return nil, err
+	}
+	r.report.WallS = time.Since(start).Seconds()
+	r.finish()
+	return r.report, nil
+}
+
+// run is one scenario in progress.
+type run struct {
+	o        Options
+	m        *sim.Medium
+	stations []*station
+	report   *Report
+	peakHeap uint64
+
+	bsent, brecv uint64
+}
+
+// station runs one node and its traffic on the medium.
+type station struct {
+	r        *run
+	n        *node.Node
+	next     time.Time // next broadcast; zero: none
+	interval time.Duration
+	bcast    []byte
+}
+
+func (s *station) HandleRadio(now time.Time, ev *radio.Event) { s.n.HandleRadio(now, ev) }
+
+func (s *station) Poll(now time.Time) {
+	if !s.next.IsZero() && !now.Before(s.next) {
+		if s.n.HandlePacket(now, s.bcast) == nil {
+			s.r.bsent++
+		}
+		s.next = s.next.Add(s.interval)
+	}
+	s.n.Poll(now)
+}
+
+func (s *station) Deadline() time.Time {
+	d := s.n.Deadline()
+	if d.IsZero() || (!s.next.IsZero() && s.next.Before(d)) {
+		return s.next
+	}
+	return d
+}
+
+// Deliver implements node.Host: it counts the broadcast load.
+func (s *station) Deliver(_ time.Time, pkt []byte) {
+	if len(pkt) >= 48 && pkt[6] == 17 && binary.BigEndian.Uint16(pkt[42:44]) == broadcastPort {
+		s.r.brecv++
+	}
+}
+
+// nodeConfig is node i's configuration.
+func (r *run) nodeConfig(i int, host node.Host) node.Config {
+	c := node.Config{
+		Ext:        wpan.ExtAddrFromUint64(0x00124b0000000000 + uint64(i) + 1),
+		NoShort:    true,
+		PAN:        0xface,
+		Channel:    r.o.Channel,
+		TxPowerDBm: r.o.TxPowerDBm,
+		Host:       host,
+	}
+	if r.o.Open {
+		c.Security.Open = true
+	} else {
+		k := sha256.Sum256(fmt.Appendf(nil, "meshgw simulation network key %d", r.o.Seed))
+		copy(c.Security.Key[:], k[:16])
+	}
+	return c
+}
+
+func (r *run) build() error {
+	rng := newRand(r.o.Seed)
+	payload, err := r.broadcastPayload()
+	if err != nil {
+		return err
+	}
+	r.stations = make([]*station, r.m.Len())
+	for i := range r.stations {
+		s := &station{r: r, interval: r.o.BroadcastInterval}
+		n, err := node.New(r.nodeConfig(i, s), r.m.Radio(sim.NodeID(i)))
+		if err != nil {
+			return err
+		}
+		s.n = n
+		if s.interval > 0 {
+			s.bcast = node.AppendUDP(nil, n.LinkLocal(), allNodes, broadcastPort, broadcastPort, 255, payload)
+			s.next = sim.Epoch.Add(time.Duration(rng.Uint64() % uint64(s.interval)))
+		}
+		if err := r.m.Attach(sim.NodeID(i), s); err != nil {
+			return err
+		}
+		r.stations[i] = s
+	}
+	r.report.Broadcast.FrameBytes = BroadcastFrameBytes
+	return nil
+}
+
+var allNodes = [16]byte{0xff, 0x02, 15: 1}
+
+// broadcastPayload finds the UDP payload length that makes the broadcast
+// frame exactly BroadcastFrameBytes long, by encoding it on a probe node.
+func (r *run) broadcastPayload() ([]byte, error) {
+	var p probePort
+	n, err := node.New(r.nodeConfig(0, nil), &p)
+	if err != nil {
+		return nil, err
+	}
+	size := 20
+	for range 3 {
+		pkt := node.AppendUDP(nil, n.LinkLocal(), allNodes, broadcastPort, broadcastPort, 255, make([]byte, size))
+		if err := n.HandlePacket(sim.Epoch, pkt); err != nil {
+			return nil, err
+		}
+		n.HandleRadio(sim.Epoch, &radio.Event{Kind: radio.EventTxDone, TxDone: radio.TxDone{Handle: p.handle, Status: radio.TxSent}})
+		got := p.last + wpan.FCSLen
+		if got == BroadcastFrameBytes {
+			return make([]byte, size), nil
+		}
+		size += BroadcastFrameBytes - got
+		if size < 0 {
+			break
+		}
+	}
+	return nil, errors.New("scenario: cannot size the broadcast frame")
+}
+
+type probePort struct {
+	last   int
+	handle uint32
+}
+
+func (p *probePort) Capabilities() radio.Capabilities { return radio.Capabilities{} }
+func (p *probePort) Configure(radio.Config) error     { return nil }
+func (p *probePort) Transmit(t radio.TxRequest) error {
+	p.last, p.handle = len(t.PSDU), t.Handle
+	return nil
+}
+
+// runFor runs the medium to the end, a progress slice at a time.
+func (r *run) runFor(ctx context.Context) error {
+	start := time.Now()
+	for t := time.Duration(0); t < r.o.Duration; {
+		t = min(t+r.o.ProgressEvery, r.o.Duration)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := r.m.RunUntil(t); err != nil {
+			return err
+		}
+		r.sampleHeap()
+		if r.o.Progress != nil {
+			mt := r.m.Metrics()
+			fmt.Fprintf(r.o.Progress, "t=%-8v wall=%-8v frames tx=%d rx=%d collisions=%d  broadcasts sent=%d accepted=%d\n",
+				t, time.Since(start).Round(time.Millisecond), mt.FramesTx, mt.FramesRx, mt.Collisions, r.bsent, r.brecv)
+		}
+	}
+	return nil
+}
+
+func (r *run) sampleHeap() {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	r.peakHeap = max(r.peakHeap, ms.HeapAlloc)
+}
+
+// finish fills the report from the medium and the nodes.
+func (r *run) finish() {
+	mt := r.m.Metrics()
+	rep := r.report
+	rep.VirtualS = r.o.Duration.Seconds()
+	rep.Events = mt.Events
+	rep.Frames = Frames{Tx: mt.FramesTx, Rx: mt.FramesRx, Acked: mt.Acked, Collisions: mt.Collisions}
+	for _, d := range mt.Drops {
+		rep.Frames.Dropped += d
+	}
+	rep.Broadcast.Sent, rep.Broadcast.Received = r.bsent, r.brecv
+	var energy, dbmAir, air float64
+	for i := range r.stations {
+		nm := r.m.NodeMetrics(sim.NodeID(i))
+		energy += nm.TxEnergyJ
+		dbmAir += nm.MeanTxDBm * nm.Airtime.Seconds()
+		air += nm.Airtime.Seconds()
+	}
+	rep.Power.TxEnergyMJ = energy * 1000
+	if air > 0 {
+		rep.Power.MeanTxDBm = dbmAir / air
+	}
+	rep.PeakHeapMiB = float64(r.peakHeap) / (1 << 20)
+}
+
+// newRand returns the scenario's own generator, separate from the medium's
+// so that traffic offsets do not shift the medium's random draws.
+func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x6d65736867772d73)) }
