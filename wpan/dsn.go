@@ -33,7 +33,8 @@ func (d *DSNFilter) Duplicate(src Addr, seq uint8) bool {
 	if src.Mode != AddrShort && src.Mode != AddrExt {
 		return false
 	}
-	src = Addr{Mode: src.Mode, Short: src.Short, Ext: src.Ext}
+	// Key on the meaningful field only, so stray values in the other do
+	// not split one sender into two.
 	if src.Mode == AddrShort {
 		src.Ext = ExtAddr{}
 	} else {

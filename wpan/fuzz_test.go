@@ -29,6 +29,7 @@ func FuzzFrameDecode(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
+		in = bytes.Clone(in) // Open below decrypts in place
 		_, _ = PeekAckInfo(in)
 		var a Frame
 		if err := a.Decode(in); err != nil {
@@ -55,11 +56,27 @@ func FuzzFrameDecode(f *testing.F) {
 		if hl := a.HeaderLen(); hl < 2 || hl > len(enc) {
 			t.Fatalf("HeaderLen %d for a %d-byte frame", hl, len(enc))
 		}
+		for ies := a.HeaderIEs; len(ies) > 0; {
+			var err error
+			if _, _, ies, err = NextHeaderIE(ies); err != nil {
+				t.Fatalf("decoded header IEs %x do not iterate: %v", a.HeaderIEs, err)
+			}
+		}
+		for ies := a.PayloadIEs; len(ies) > 0; {
+			var err error
+			if _, _, ies, err = NextPayloadIE(ies); err != nil {
+				t.Fatalf("decoded payload IEs %x do not iterate: %v", a.PayloadIEs, err)
+			}
+		}
 		if a.Security {
 			// Opening with a wrong key must fail cleanly (or succeed for
-			// MIC-less levels) and never panic.
+			// MIC-less levels) and never panic; a failure leaves the
+			// frame bytes unchanged.
 			key, _ := NewCCMStar(testKey)
-			_ = a.Open(key, ExtAddr{})
+			before := bytes.Clone(in)
+			if err := a.Open(key, ExtAddr{}); err != nil && !bytes.Equal(in, before) {
+				t.Fatalf("failed Open (%v) changed the frame", err)
+			}
 		}
 	})
 }

@@ -58,6 +58,35 @@ func captureFrames(t testing.TB) (names []string, frames [][]byte) {
 	ie.Payload = iphcEcho(ie.Src, ie.Dst, 4)
 	b, err = ie.AppendTo(nil)
 	add("2015-ies", b, err)
+	// Encrypted 2006 beacon: the superframe, GTS and pending address
+	// fields stay in the clear, the beacon payload is encrypted.
+	sb := Frame{Type: FrameBeacon, Version: Version2006, Security: true, Seq: 5,
+		Aux:     AuxHeader{Level: LevelENCMIC32, KeyIDMode: KeyIDIndex, KeyIndex: 1, FrameCounter: 8},
+		Payload: unhex("ff cf 01 80 01 02 03 01 34 12 01 02 03 04")}
+	sb.SetAddrs(0, Addr{}, 0xface, ExtAddress(extA))
+	b, err = sb.AppendSealed(nil, key, extA)
+	add("secured-beacon", b, err)
+	// Encrypted 2006 Data Request: the command identifier is in the clear.
+	sc := Frame{Type: FrameCommand, Version: Version2006, Security: true, AckRequest: true, Seq: 6,
+		Aux: AuxHeader{Level: LevelENCMIC32, KeyIDMode: KeyIDIndex, KeyIndex: 1, FrameCounter: 9}, Payload: []byte{0x04}}
+	sc.SetAddrs(0xface, ExtAddress(extB), 0xface, ExtAddress(extA))
+	b, err = sc.AppendSealed(nil, key, extA)
+	add("secured-command", b, err)
+	// Encrypted 2015 Data Request: the command identifier is encrypted.
+	sc.Version, sc.Aux.FrameCounter = Version2015, 10
+	sc.SetAddrs(0xface, ExtAddress(extB), 0xface, ExtAddress(extA)) // 2015 rules: row 7
+	b, err = sc.AppendSealed(nil, key, extA)
+	add("secured-2015-command", b, err)
+	// Encrypted 2015 data frame with a header IE (clear) and an MLME
+	// payload IE carrying a TSCH Synchronization sub-IE (encrypted).
+	sp := Frame{Type: FrameData, Version: Version2015, Security: true, Seq: 11,
+		Aux:        AuxHeader{Level: LevelENCMIC32, KeyIDMode: KeyIDIndex, KeyIndex: 1, FrameCounter: 11},
+		HeaderIEs:  unhex("04 0d 11 22 33 44"),
+		PayloadIEs: unhex("08 88 06 1a 01 00 00 00 00 00")}
+	sp.SetAddrs(0xface, ExtAddress(extB), 0xface, ExtAddress(extA))
+	sp.Payload = iphcEcho(sp.Src, sp.Dst, 11)
+	b, err = sp.AppendSealed(nil, key, extA)
+	add("secured-2015-ies", b, err)
 	return names, frames
 }
 
@@ -173,6 +202,10 @@ func TestPcapTshark(t *testing.T) {
 				"3|3|face|0||||88:99:aa:bb:cc:dd:ee:ff|0|1",
 				"1|7|face||88:99:aa:bb:cc:dd:ee:ff|||00:11:22:33:44:55:66:77|1|1",
 				"1|4|face||88:99:aa:bb:cc:dd:ee:ff|||00:11:22:33:44:55:66:77|0|2",
+				"0|5||||face||00:11:22:33:44:55:66:77|1|1",
+				"3|6|face||88:99:aa:bb:cc:dd:ee:ff|||00:11:22:33:44:55:66:77|1|1",
+				"3|6|face||88:99:aa:bb:cc:dd:ee:ff|||00:11:22:33:44:55:66:77|1|2",
+				"1|11|face||88:99:aa:bb:cc:dd:ee:ff|||00:11:22:33:44:55:66:77|1|2",
 			}
 			for i, l := range lines {
 				if l = normalizeHex(l); l != want[i] {
@@ -182,8 +215,11 @@ func TestPcapTshark(t *testing.T) {
 			// With the key, tshark decrypts the secured frame and checks
 			// its MIC: an independent check of the CCM* code.
 			verbose := run("-V", "-o", `uat:ieee802154_keys:"00112233445566778899aabbccddeeff","1","No hash"`)
-			if !strings.Contains(verbose, "Echo (ping) request") || strings.Count(verbose, "Echo (ping) request") != 3 {
-				t.Errorf("tshark did not decode (and decrypt) the three 6LoWPAN echo requests:\n%s", verbose)
+			if strings.Count(verbose, "Data Request (0x04)") != 3 {
+				t.Errorf("tshark did not decode (and decrypt) the three Data Requests:\n%s", verbose)
+			}
+			if !strings.Contains(verbose, "Echo (ping) request") || strings.Count(verbose, "Echo (ping) request") != 4 {
+				t.Errorf("tshark did not decode (and decrypt) the four 6LoWPAN echo requests:\n%s", verbose)
 			}
 			for _, bad := range []string{"Malformed", "[Expert Info (Warning", "[Expert Info (Error", "Bad FCS", "FCS Incorrect"} {
 				if strings.Contains(verbose, bad) {

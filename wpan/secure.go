@@ -1,18 +1,55 @@
 package wpan
 
 // privateStart returns where the private (encrypted) payload begins in a
-// frame whose MHR is mhrLen bytes long. For a MAC command frame without
-// payload IEs the command identifier stays in the clear and is part of the
-// a-data (IEEE 802.15.4-2006 §7.6.3.4, Annex C.2.3); with payload IEs the
-// whole payload is private.
-func (f *Frame) privateStart(mhrLen int, pie bool) (int, error) {
-	if f.Type != FrameCommand || pie {
+// frame whose MHR is mhrLen bytes long. In 2003/2006 frames the command
+// identifier of a MAC command frame, and the superframe specification, GTS
+// and pending address fields of a beacon, stay in the clear and are part of
+// the a-data (IEEE 802.15.4-2006 §7.6.3.4, Annex C.2.3). In 2015 frames
+// everything after the header IEs is private (payload IEs, command
+// identifier, payload), as Wireshark decrypts them.
+func (f *Frame) privateStart(mhrLen int) (int, error) {
+	if f.Version == Version2015 {
 		return mhrLen, nil
 	}
-	if len(f.Payload) < cmdIDLen {
+	switch f.Type {
+	case FrameCommand:
+		if len(f.Payload) < cmdIDLen {
+			return 0, ErrTruncated
+		}
+		return mhrLen + cmdIDLen, nil
+	case FrameBeacon:
+		n, err := beaconFieldsLen(f.Payload)
+		if err != nil {
+			return 0, err
+		}
+		return mhrLen + n, nil
+	}
+	return mhrLen, nil
+}
+
+// beaconFieldsLen returns the length of the superframe specification, GTS
+// and pending address fields at the start of a 2003/2006 beacon payload
+// (IEEE 802.15.4-2006 §7.2.2.1).
+func beaconFieldsLen(p []byte) (int, error) {
+	const superframe = 2
+	n := superframe
+	if len(p) < n+1 {
 		return 0, ErrTruncated
 	}
-	return mhrLen + cmdIDLen, nil
+	if gts := int(p[n] & 0x07); gts > 0 {
+		n += 1 + 1 + 3*gts // specification, directions, descriptors
+	} else {
+		n++
+	}
+	if len(p) < n+1 {
+		return 0, ErrTruncated
+	}
+	pend := p[n]
+	n += 1 + 2*int(pend&0x07) + 8*int(pend>>4&0x07)
+	if len(p) < n {
+		return 0, ErrTruncated
+	}
+	return n, nil
 }
 
 // AppendSealed secures f with key and appends the encoded frame (without
@@ -24,8 +61,9 @@ func (f *Frame) privateStart(mhrLen int, pie bool) (int, error) {
 // encrypted in place. dst must not overlap f's slices.
 //
 // With an encrypting level the a-data is the MHR (with the auxiliary
-// security header and header IEs, and the command identifier of a command
-// frame) and the payload IEs and payload are encrypted; MIC-only levels
+// security header and header IEs; in 2006 frames also the command
+// identifier of a command frame and the non-payload fields of a beacon) and
+// the rest (payload IEs, payload) is encrypted; MIC-only levels
 // authenticate the whole frame. It does not allocate when dst has room for
 // the frame (cap(dst)-len(dst) >= MaxFrameLen is always enough).
 //
@@ -45,7 +83,7 @@ func (f *Frame) AppendSealed(dst []byte, key *CCMStar, src ExtAddr) ([]byte, err
 	}
 	priv := l.mhr
 	if level.Encrypted() {
-		if priv, err = f.privateStart(l.mhr, len(f.PayloadIEs) > 0); err != nil {
+		if priv, err = f.privateStart(l.mhr); err != nil {
 			return dst, err
 		}
 	}
@@ -73,8 +111,8 @@ func (f *Frame) AppendSealed(dst []byte, key *CCMStar, src ExtAddr) ([]byte, err
 //
 // Errors: ErrNotSecured, ErrInvalidField (f was not decoded),
 // ErrInsecureLevel (level 0 authenticates nothing), ErrUnsupportedSecurity
-// (suppressed frame counter), ErrTruncated (a command frame without a
-// command identifier), ErrMICFailure (the buffer then holds the ciphertext
+// (suppressed frame counter), ErrTruncated (a 2006 command frame without a
+// command identifier or beacon without its superframe fields), ErrMICFailure (the buffer then holds the ciphertext
 // again, unchanged) and ErrBadIE (authentic but malformed payload IEs).
 //
 // Level 4 (ENC) has no MIC: Open then always succeeds and nothing is
@@ -98,7 +136,7 @@ func (f *Frame) Open(key *CCMStar, src ExtAddr) error {
 	body := f.raw[:len(f.raw)-m]
 	nonce := Nonce(src, f.Aux.FrameCounter, level)
 	if level.Encrypted() {
-		priv, err := f.privateStart(f.mhrLen, f.pieHidden)
+		priv, err := f.privateStart(f.mhrLen)
 		if err != nil {
 			return err
 		}

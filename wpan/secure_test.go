@@ -61,6 +61,10 @@ func TestSealOpenAllLevels(t *testing.T) {
 							copy(f.Aux.KeySource[:], "abcd")
 						}
 						f.Payload = []byte{0x04, 'p', 'a', 'y', 'l', 'o', 'a', 'd', 0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
+						if typ == FrameBeacon && v == Version2006 {
+							// Superframe spec, one GTS, one short pending address.
+							f.Payload = append(unhex("ff cf 01 80 01 02 03 01 34 12"), f.Payload...)
+						}
 						if v == Version2015 {
 							f.HeaderIEs = unhex("04 0d 11 22 33 44")
 							f.PayloadIEs = unhex("03 88 aa bb cc")
@@ -502,5 +506,22 @@ func TestZeroAllocs(t *testing.T) {
 	})
 	if n != 0 {
 		t.Fatalf("seal+decode+unsecure allocates %v times", n)
+	}
+}
+
+func TestSealBeaconFields(t *testing.T) {
+	key := mustCCM(t, testKey)
+	for _, p := range []string{"", "ff", "ff cf", "ff cf 01 80 01 02", "ff cf 00", "ff cf 00 11 34 12"} {
+		f := Frame{Type: FrameBeacon, Version: Version2006, Seq: 1, Payload: unhex(p),
+			Aux: AuxHeader{Level: LevelENCMIC32}}
+		f.SetAddrs(0, Addr{}, 1, ShortAddress(1))
+		if _, err := f.AppendSealed(nil, key, extA); !errors.Is(err, ErrTruncated) {
+			t.Errorf("beacon payload %q: %v, want ErrTruncated", p, err)
+		}
+		// MIC-only levels encrypt nothing and do not parse the fields.
+		f.Aux.Level = LevelMIC32
+		if _, err := f.AppendSealed(nil, key, extA); err != nil {
+			t.Errorf("beacon payload %q, MIC-32: %v", p, err)
+		}
 	}
 }
