@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/meshgw/meshgw/sim/scenario"
+)
+
+// runSim implements `meshgw sim`.
+func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("meshgw sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o scenario.Options
+	var pcapPath string
+	var asJSON, quiet bool
+	fs.IntVar(&o.Nodes, "nodes", 50, "number of nodes")
+	fs.StringVar(&o.Topology, "topology", "random", "grid, line, random, or a JSON topology `file`")
+	fs.Float64Var(&o.Neighbors, "neighbors", 10, "mean neighbour count of a random topology")
+	fs.Float64Var(&o.Spacing, "spacing", 30, "distance between grid or line nodes in `metres`")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Minute, "virtual time to run")
+	fs.Uint64Var(&o.Seed, "seed", 1, "random seed; the same seed gives the same run")
+	fs.DurationVar(&o.BroadcastInterval, "broadcast-interval", 0, "every node broadcasts a secured 60-byte frame at this interval (0: off)")
+	fs.StringVar(&pcapPath, "pcap", "", "write every frame on the medium to this pcap `file`")
+	fs.StringVar(&o.ZEP, "zep", "", "stream every frame as ZEP v2 to this UDP `host:port`")
+	fs.BoolVar(&o.Open, "open", false, "turn link-layer security off (interop profile)")
+	fs.BoolVar(&asJSON, "json", false, "print the report as one JSON object")
+	fs.BoolVar(&quiet, "quiet", false, "no progress lines")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("sim: unexpected argument %q", fs.Arg(0))
+	}
+	if !quiet && !asJSON {
+		o.Progress = stdout
+	} else if !quiet {
+		o.Progress = stderr
+	}
+	var pcap *bufio.Writer
+	if pcapPath != "" {
+		f, err := os.Create(pcapPath)
+		if err != nil {
+			return fmt.Errorf("sim: %w", err)
+		}
+		defer f.Close()
+		pcap = bufio.NewWriterSize(f, 1<<16)
+		o.Pcap = pcap
+	}
+	rep, err := scenario.Run(ctx, o)
+	if err != nil {
+		return err
+	}
+	if pcap != nil {
+		if err := pcap.Flush(); err != nil {
+			return fmt.Errorf("sim: pcap: %w", err)
+		}
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		return enc.Encode(rep)
+	}
+	return rep.WriteText(stdout)
+}
