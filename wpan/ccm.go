@@ -142,6 +142,13 @@ func (c *CCMStar) open(nonce *[NonceSize]byte, adata, msg, out, mic []byte) erro
 	return nil
 }
 
+// xorKeystream XORs b with the keystream from counter 1, in place.
+func (c *CCMStar) xorKeystream(nonce *[NonceSize]byte, b []byte) {
+	sc := ccmPool.Get().(*ccmScratch)
+	c.ctr(sc, nonce, b, b)
+	ccmPool.Put(sc)
+}
+
 // cbcMAC leaves the unencrypted tag T in sc.x.
 func (c *CCMStar) cbcMAC(sc *ccmScratch, nonce *[NonceSize]byte, adata, msg []byte, m int) {
 	x := &sc.x

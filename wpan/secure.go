@@ -112,11 +112,16 @@ func (f *Frame) AppendSealed(dst []byte, key *CCMStar, src ExtAddr) ([]byte, err
 // Errors: ErrNotSecured, ErrInvalidField (f was not decoded),
 // ErrInsecureLevel (level 0 authenticates nothing), ErrUnsupportedSecurity
 // (suppressed frame counter), ErrTruncated (a 2006 command frame without a
-// command identifier or beacon without its superframe fields), ErrMICFailure (the buffer then holds the ciphertext
-// again, unchanged) and ErrBadIE (authentic but malformed payload IEs).
+// command identifier or beacon without its superframe fields),
+// ErrMICFailure and ErrBadIE (authentic but malformed encrypted payload
+// IEs). After any error the buffer holds the ciphertext again, unchanged.
 //
 // Level 4 (ENC) has no MIC: Open then always succeeds and nothing is
 // authenticated.
+//
+// After a successful Open, [Frame.AppendTo] encodes the plaintext frame
+// with the old MIC, which is not a valid secured frame; forward a frame by
+// sealing it again with [Frame.AppendSealed].
 func (f *Frame) Open(key *CCMStar, src ExtAddr) error {
 	if f.opened {
 		return nil
@@ -146,16 +151,20 @@ func (f *Frame) Open(key *CCMStar, src ExtAddr) error {
 	} else if err := key.open(&nonce, body, nil, nil, f.MIC); err != nil {
 		return err
 	}
-	f.opened = true
 	if f.pieHidden {
 		ies, consumed, _, err := scanPayloadIEs(f.Payload)
 		if err != nil {
+			// Authentic (or unauthenticated at level 4) but malformed:
+			// encrypt again so a failed Open leaves the buffer unchanged.
+			priv, _ := f.privateStart(f.mhrLen)
+			key.xorKeystream(&nonce, body[priv:])
 			return err
 		}
 		f.PayloadIEs = f.Payload[:ies:ies]
 		f.Payload = f.Payload[consumed:]
 		f.pieHidden = false
 	}
+	f.opened = true
 	return nil
 }
 
@@ -176,7 +185,9 @@ type KeyLookup interface {
 // the key, check the frame counter against the sender's replay window
 // (ErrReplayed, ErrDuplicateCounter), verify and decrypt in place
 // ([Frame.Open]) and only then advance the window. replay may be nil to
-// skip replay protection. It does not allocate.
+// skip replay protection. It does not allocate. A KeyLookup that accepts
+// level 4 (no MIC) lets anyone move replay windows forward; refuse it
+// unless the deployment needs it.
 func (f *Frame) Unsecure(keys KeyLookup, replay *ReplayWindows) error {
 	if !f.Security {
 		return ErrNotSecured
@@ -184,6 +195,9 @@ func (f *Frame) Unsecure(keys KeyLookup, replay *ReplayWindows) error {
 	key, ext, err := keys.LookupKey(f.Src, f.SrcPAN, f.Aux)
 	if err != nil {
 		return err
+	}
+	if key == nil {
+		return ErrNoKey
 	}
 	kid := f.Aux.KeyID()
 	if replay != nil {

@@ -139,6 +139,28 @@ func TestOpenFailures(t *testing.T) {
 			}
 		})
 	}
+	t.Run("malformed encrypted payload IEs at level 4", func(t *testing.T) {
+		g := Frame{Type: FrameData, Version: Version2015, Seq: 1, PayloadIEs: unhex("03 88 aa bb cc"),
+			Payload: []byte("x"), Aux: AuxHeader{Level: LevelENC, FrameCounter: 1}}
+		g.SetAddrs(0xface, ShortAddress(1), 0xface, ShortAddress(2))
+		b, err := g.AppendSealed(nil, key, extA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hl := g.HeaderLen()
+		b[hl+1] ^= 0x80 // the payload IE descriptor's type bit: now a header IE
+		before := bytes.Clone(b)
+		var h Frame
+		if err := h.Decode(b); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Open(key, extA); !errors.Is(err, ErrBadIE) {
+			t.Fatalf("Open = %v, want ErrBadIE", err)
+		}
+		if !bytes.Equal(b, before) {
+			t.Fatal("failed Open left the buffer changed")
+		}
+	})
 	t.Run("not secured", func(t *testing.T) {
 		var g Frame
 		plain := threadFrame(1, []byte("x"))
