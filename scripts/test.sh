@@ -20,6 +20,7 @@ declare -A pkgs=(
   [nft]=nftables
   [ip]=iproute2
   [gcc]=gcc
+  [sysctl]=procps
 )
 missing=()
 for cmd in "${!pkgs[@]}"; do
