@@ -1,6 +1,9 @@
 package wpan
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // benchFrame is a level 5, key id mode 1 data frame that fills the whole
 // 127-byte PSDU (ext/ext with PAN ID compression: 21 + 6 bytes of header,
@@ -84,5 +87,23 @@ func BenchmarkFCS(b *testing.B) {
 	b.SetBytes(MaxFrameLen)
 	for b.Loop() {
 		_ = FCS(buf)
+	}
+}
+
+func BenchmarkPcapWriteFrame(b *testing.B) {
+	f := benchFrame()
+	f.MIC = make([]byte, 4)
+	enc, _ := f.AppendTo(nil)
+	w, err := NewPcapWriter(discard{}, LinkTypeTAP)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts := time.Unix(1, 0)
+	info := PcapInfo{Valid: true, RSSI: -70, LQI: 255, Channel: 15}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := w.WriteFrame(ts, enc, info); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
