@@ -122,7 +122,6 @@ func TestWrongKeyIsDropped(t *testing.T) {
 type capturePort struct {
 	n      *Node
 	frames [][]byte
-	status radio.TxStatus
 }
 
 func (p *capturePort) Capabilities() radio.Capabilities { return radio.Capabilities{} }
