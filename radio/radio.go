@@ -18,10 +18,10 @@ import (
 )
 
 // MaxPSDU is aMaxPHYPacketSize: the largest PHY payload, FCS included.
-const MaxPSDU = 127
+const MaxPSDU = wpan.MaxPSDU
 
 // FCSLen is the length of the 802.15.4 frame check sequence.
-const FCSLen = 2
+const FCSLen = wpan.FCSLen
 
 // Frame is a received frame with its reception metadata.
 type Frame struct {
