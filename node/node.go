@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/meshgw/meshgw/mle"
 	"github.com/meshgw/meshgw/radio"
 	"github.com/meshgw/meshgw/wpan"
 	"github.com/meshgw/meshgw/wpan/lowpan"
@@ -72,6 +73,39 @@ type Config struct {
 	Addresses [][16]byte
 	// Host receives packets for this node; nil drops them (counted).
 	Host Host
+
+	// MLE turns Mesh Link Establishment on (see mle.Config); nil leaves
+	// it off, the open interop profile for stacks without MLE, in which
+	// secured frames are accepted from any holder of the MAC key. With
+	// MLE on, the node fills in Ext, Short, Channel, PANID, Counters,
+	// LinkCounter and (when nil) Rand; with MLE security on (the
+	// default) the MAC key is derived from MLE.NetworkKey and the key
+	// sequence (Security.Key is ignored), and secured frames are accepted
+	// only from established neighbours.
+	MLE *mle.Config
+	// MLECounters persists the outgoing MLE frame counter, separately
+	// from FrameCounters as in Thread; nil keeps it in memory.
+	MLECounters wpan.CounterStore
+	// AcceptHook, when set, is called for every secured frame and every
+	// MLE message accepted into the node's state, with the layer, the
+	// sender, the key (MAC: key index, MLE: key sequence) and the frame
+	// counter. Harnesses use it to prove no counter is accepted twice.
+	AcceptHook func(layer Layer, src wpan.ExtAddr, key, counter uint32)
+}
+
+// Layer names the layer in an AcceptHook call.
+type Layer uint8
+
+// Layers.
+const (
+	LayerMAC Layer = iota + 1 // an 802.15.4 frame secured at the link layer
+	LayerMLE                  // an MLE message secured by MLE
+)
+
+// macKey is one MAC key and the key index it is sent with.
+type macKey struct {
+	idx uint8
+	key *wpan.CCMStar
 }
 
 // txSlot is one sealed frame waiting in the transmit queue.
@@ -79,6 +113,7 @@ type txSlot struct {
 	buf      [wpan.MaxFrameLen]byte
 	n        int
 	ack      bool
+	dst      wpan.Addr
 	datagram uint32
 	frags    bool // part of a fragmented datagram
 }
@@ -92,7 +127,10 @@ type Node struct {
 	kidx  uint8
 
 	key      *wpan.CCMStar
+	macKeys  [3]macKey // with MLE: key sequence -1, 0, +1; key is macKeys[1]
 	counters *wpan.CounterSource
+	mle      *mle.Engine
+	started  bool
 	replay   *wpan.ReplayWindows
 	dsn      *wpan.DSNFilter
 	lp       *lowpan.Layer
@@ -104,6 +142,12 @@ type Node struct {
 	rxBuf   [lowpan.MaxDatagramSize]byte
 	fragBuf [wpan.MaxFrameLen]byte
 	pktBuf  [lowpan.MaxDatagramSize]byte
+	mleBuf  [256]byte
+
+	// Metadata of the frame being received, for MLE.
+	rxSrc     wpan.Addr
+	rxRSSI    int8
+	rxMLEOnly bool // unsecured frame on a secured link: only MLE may pass
 
 	queue    []txSlot
 	qHead    int
@@ -171,22 +215,29 @@ func New(cfg Config, port radio.Port) (*Node, error) {
 		queue:      make([]txSlot, cfg.TxQueue),
 		shortToExt: make(map[wpan.ShortAddr]wpan.ExtAddr),
 	}
+	mleKeys := cfg.MLE != nil && !cfg.MLE.Unsecured
 	if !cfg.Security.Open {
-		if cfg.Security.Key == ([wpan.KeySize]byte{}) {
-			return nil, ErrNoKey
-		}
-		key, err := wpan.NewCCMStar(cfg.Security.Key[:])
-		if err != nil {
-			return nil, fmt.Errorf("node: %w", err)
-		}
-		n.key = key
 		n.level = cfg.Security.Level
 		if n.level == wpan.LevelNone {
 			n.level = wpan.LevelENCMIC32
 		}
-		n.kidx = cfg.Security.KeyIndex
-		if n.kidx == 0 {
-			n.kidx = 1
+		if mleKeys {
+			if err := n.setMACKeys(cfg.MLE.KeySequence); err != nil {
+				return nil, err
+			}
+		} else {
+			if cfg.Security.Key == ([wpan.KeySize]byte{}) {
+				return nil, ErrNoKey
+			}
+			key, err := wpan.NewCCMStar(cfg.Security.Key[:])
+			if err != nil {
+				return nil, fmt.Errorf("node: %w", err)
+			}
+			n.key = key
+			n.kidx = cfg.Security.KeyIndex
+			if n.kidx == 0 {
+				n.kidx = 1
+			}
 		}
 		store := cfg.FrameCounters
 		if store == nil {
@@ -198,6 +249,11 @@ func New(cfg Config, port radio.Port) (*Node, error) {
 		}
 		n.counters = c
 	}
+	if cfg.MLE != nil {
+		if err := n.newMLE(); err != nil {
+			return nil, err
+		}
+	}
 	n.addrs = append(n.addrs, linkLocal(cfg.Ext.IID()))
 	if cfg.Short != wpan.ShortNone && cfg.Short != wpan.BroadcastShort {
 		iid, _ := wpan.ShortAddress(cfg.Short).IID()
@@ -206,15 +262,23 @@ func New(cfg Config, port radio.Port) (*Node, error) {
 	n.addrs = append(n.addrs, cfg.Addresses...)
 	n.groups = append(n.groups, allNodes, allRouters)
 	if port != nil {
-		err := port.Configure(radio.Config{
-			Channel: cfg.Channel, PAN: cfg.PAN, Short: cfg.Short, Ext: cfg.Ext,
-			TxPowerDBm: cfg.TxPowerDBm, RxOn: true,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("node: configure radio: %w", err)
+		if err := n.configureRadio(); err != nil {
+			return nil, err
 		}
 	}
 	return n, nil
+}
+
+// configureRadio applies the node's channel, PAN and addresses to its radio.
+func (n *Node) configureRadio() error {
+	err := n.port.Configure(radio.Config{
+		Channel: n.cfg.Channel, PAN: n.cfg.PAN, Short: n.cfg.Short, Ext: n.cfg.Ext,
+		TxPowerDBm: n.cfg.TxPowerDBm, RxOn: true,
+	})
+	if err != nil {
+		return fmt.Errorf("node: configure radio: %w", err)
+	}
+	return nil
 }
 
 // Ext returns the node's EUI-64.
@@ -224,7 +288,13 @@ func (n *Node) Ext() wpan.ExtAddr { return n.cfg.Ext }
 func (n *Node) LinkLocal() [16]byte { return n.addrs[0] }
 
 // Stats returns a copy of the node's counters.
-func (n *Node) Stats() Stats { return n.stats }
+func (n *Node) Stats() Stats {
+	s := n.stats
+	if n.mle != nil {
+		s.MLE = n.mle.Stats()
+	}
+	return s
+}
 
 // LowpanCounters returns the 6LoWPAN layer's counters.
 func (n *Node) LowpanCounters() lowpan.Counters { return n.lp.Counters() }
@@ -237,18 +307,44 @@ func (n *Node) ReplayStats() wpan.ReplayStats { return n.replay.Stats() }
 // the EUI-64). MLE calls it when it establishes a link.
 func (n *Node) SetNeighbor(short wpan.ShortAddr, ext wpan.ExtAddr) { n.shortToExt[short] = ext }
 
-// Deadline returns when the node next needs Poll, or the zero time.
+// notStarted is the deadline of a node that has not been polled yet: in
+// the past, so that its owner polls it at once.
+var notStarted = time.Unix(1, 0)
+
+// Deadline returns when the node next needs Poll, or the zero time: the
+// earliest deadline of its layers. A node that has never been polled asks
+// for a Poll at once (in the past): its first Poll applies its radio
+// configuration again (a simulator may reset the radio when it attaches a
+// restarted node) and starts MLE.
 func (n *Node) Deadline() time.Time {
+	if !n.started {
+		return notStarted
+	}
 	t, ok := n.lp.Deadline()
 	if !ok {
-		return time.Time{}
+		t = time.Time{}
+	}
+	if n.mle != nil {
+		if d := n.mle.Deadline(); t.IsZero() || d.Before(t) {
+			t = d
+		}
 	}
 	return t
 }
 
 // Poll runs the node's timers that are due at now.
 func (n *Node) Poll(now time.Time) {
+	if !n.started {
+		n.started = true
+		if n.port != nil {
+			_ = n.configureRadio()
+		}
+	}
 	n.lp.Poll(now)
+	if n.mle != nil {
+		n.mle.Poll(now)
+		n.drainMLE(now)
+	}
 	n.kick()
 }
 
@@ -258,8 +354,15 @@ func (n *Node) HandleRadio(now time.Time, ev *radio.Event) {
 	case radio.EventFrame:
 		n.receive(now, &ev.Frame)
 	case radio.EventTxDone:
-		n.txDone(&ev.TxDone)
+		n.txDone(now, &ev.TxDone)
 	}
+}
+
+// InjectFrame handles psdu (a MAC frame without FCS) as if the radio had
+// received it with rssi on the node's channel: the way a test or an attack
+// scenario replays a recorded frame at one node.
+func (n *Node) InjectFrame(now time.Time, psdu []byte, rssi int8) {
+	n.receive(now, &radio.Frame{PSDU: psdu, RSSI: rssi, LQI: 255, Channel: n.cfg.Channel, Timestamp: now})
 }
 
 // HandlePacket sends an IPv6 packet that came from the host side (or from
@@ -269,7 +372,7 @@ func (n *Node) HandlePacket(now time.Time, pkt []byte) error {
 		n.stats.Drops[DropBadPacket]++
 		return err
 	}
-	return n.send(pkt)
+	return n.send(pkt, true)
 }
 
 func (n *Node) drop(r DropReason) { n.stats.Drops[r]++ }
@@ -297,13 +400,18 @@ func (n *Node) receive(now time.Time, rf *radio.Frame) {
 		n.drop(DropNotForUs)
 		return
 	}
+	n.rxSrc, n.rxRSSI, n.rxMLEOnly = f.Src, rf.RSSI, false
 	if n.key != nil {
 		if !f.Security {
-			n.drop(DropUnsecured)
-			return
-		}
-		if err := f.Unsecure(n, n.replay); err != nil {
-			n.drop(securityDrop(err))
+			// MLE link configuration messages are secured by MLE, not
+			// by the link layer (draft §10); nothing else may come
+			// unsecured, and nothing fragmented.
+			if n.mle == nil || isFragment(f.Payload) {
+				n.drop(DropUnsecured)
+				return
+			}
+			n.rxMLEOnly = true
+		} else if !n.unsecure(now, f, rf.RSSI) {
 			return
 		}
 	} else if f.Security {
@@ -324,6 +432,49 @@ func (n *Node) receive(now time.Time, rf *radio.Frame) {
 		return // a fragment was stored
 	}
 	n.handleIPv6(now, pkt)
+}
+
+// unsecure verifies and decrypts a secured frame. With MLE it accepts
+// frames only from established neighbours and answers a unicast from a
+// stranger with a (rate-limited) Link Reject.
+func (n *Node) unsecure(now time.Time, f *wpan.Frame, rssi int8) bool {
+	ext, known := n.srcExt(f.Src)
+	if n.mle != nil && (!known || !n.mle.Linked(ext)) {
+		n.drop(DropUnknownNeighbor)
+		if known && !f.Dst.IsBroadcast() {
+			n.mle.RejectUnknown(now, ext)
+			n.drainMLE(now)
+		}
+		return false
+	}
+	if err := f.Unsecure(n, n.replay); err != nil {
+		n.drop(securityDrop(err))
+		return false
+	}
+	if n.cfg.AcceptHook != nil && known {
+		n.cfg.AcceptHook(LayerMAC, ext, uint32(f.Aux.KeyIndex), f.Aux.FrameCounter)
+	}
+	if n.mle != nil {
+		n.mle.ObserveRx(now, ext, rssi)
+	}
+	return true
+}
+
+// srcExt returns the EUI-64 behind a MAC source address.
+func (n *Node) srcExt(a wpan.Addr) (wpan.ExtAddr, bool) {
+	switch a.Mode {
+	case wpan.AddrExt:
+		return a.Ext, true
+	case wpan.AddrShort:
+		ext, ok := n.shortToExt[a.Short]
+		return ext, ok
+	}
+	return wpan.ExtAddr{}, false
+}
+
+// isFragment reports a 6LoWPAN FRAG1 or FRAGN payload.
+func isFragment(p []byte) bool {
+	return len(p) > 0 && (p[0]&0xf8 == 0xc0 || p[0]&0xf8 == 0xe0)
 }
 
 func securityDrop(err error) DropReason {
@@ -358,20 +509,26 @@ func (n *Node) forUs(f *wpan.Frame) bool {
 }
 
 // LookupKey implements wpan.KeyLookup for the node's single MAC key.
+// With MLE, the keys of the previous, current and next key sequence are
+// accepted, told apart by their key index.
 func (n *Node) LookupKey(src wpan.Addr, _ wpan.PANID, aux wpan.AuxHeader) (*wpan.CCMStar, wpan.ExtAddr, error) {
 	if aux.Level != n.level || aux.KeyIDMode != wpan.KeyIDIndex {
 		return nil, wpan.ExtAddr{}, wpan.ErrUnsupportedSecurity
 	}
+	key := n.key
 	if aux.KeyIndex != n.kidx {
-		return nil, wpan.ExtAddr{}, wpan.ErrNoKey
-	}
-	switch src.Mode {
-	case wpan.AddrExt:
-		return n.key, src.Ext, nil
-	case wpan.AddrShort:
-		if ext, ok := n.shortToExt[src.Short]; ok {
-			return n.key, ext, nil
+		key = nil
+		for _, k := range n.macKeys {
+			if k.key != nil && k.idx == aux.KeyIndex {
+				key = k.key
+			}
 		}
+		if key == nil {
+			return nil, wpan.ExtAddr{}, wpan.ErrNoKey
+		}
+	}
+	if ext, ok := n.srcExt(src); ok {
+		return key, ext, nil
 	}
 	return nil, wpan.ExtAddr{}, wpan.ErrNoKey
 }
@@ -387,6 +544,14 @@ func (n *Node) handleIPv6(now time.Time, pkt []byte) {
 	if !n.isOurs(dst) {
 		// Forwarding arrives with RPL.
 		n.drop(DropNoRoute)
+		return
+	}
+	if n.mle != nil && isMLE(pkt) {
+		n.handleMLE(now, pkt, dst)
+		return
+	}
+	if n.rxMLEOnly {
+		n.drop(DropUnsecured)
 		return
 	}
 	if pkt[6] == protoICMPv6 && len(pkt) >= ipv6HeaderLen+8 && pkt[ipv6HeaderLen] == icmpEchoRequest {
@@ -416,7 +581,7 @@ func (n *Node) answerEcho(pkt []byte, dst [16]byte) {
 	id := uint16(m[4])<<8 | uint16(m[5])
 	seq := uint16(m[6])<<8 | uint16(m[7])
 	reply := appendEcho(n.pktBuf[:0], icmpEchoReply, from, src, id, seq, 64, m[8:])
-	if n.send(reply) == nil {
+	if n.send(reply, true) == nil {
 		n.stats.EchoReplied++
 	}
 }
@@ -458,8 +623,9 @@ func (n *Node) srcAddr() wpan.Addr {
 	return wpan.ExtAddress(n.cfg.Ext)
 }
 
-// send compresses, fragments, seals and queues a valid IPv6 packet.
-func (n *Node) send(pkt []byte) error {
+// send compresses, fragments, seals (when secure and the node has a key)
+// and queues a valid IPv6 packet.
+func (n *Node) send(pkt []byte, secure bool) error {
 	dst, ok := n.nextHop(ipDst(pkt))
 	if !ok {
 		n.drop(DropNoRoute)
@@ -469,7 +635,8 @@ func (n *Node) send(pkt []byte) error {
 	f := &n.txFrame
 	*f = wpan.Frame{Type: wpan.FrameData, Version: wpan.Version2006, AckRequest: !dst.IsBroadcast()}
 	f.SetAddrs(n.cfg.PAN, dst, n.cfg.PAN, src)
-	if n.key != nil {
+	sealed := n.key != nil && secure
+	if sealed {
 		f.Security = true
 		f.Aux = wpan.AuxHeader{Level: n.level, KeyIDMode: wpan.KeyIDIndex, KeyIndex: n.kidx}
 	}
@@ -495,7 +662,7 @@ func (n *Node) send(pkt []byte) error {
 		f.Seq = n.seq
 		var out []byte
 		var err error
-		if n.key != nil {
+		if sealed {
 			var fc uint32
 			fc, err = n.counters.Next()
 			if err != nil {
@@ -516,6 +683,7 @@ func (n *Node) send(pkt []byte) error {
 		n.seq++
 		slot.n = len(out)
 		slot.ack = f.AckRequest
+		slot.dst = dst
 		slot.datagram = n.datagram
 		slot.frags = frames > 1
 		n.qLen++
@@ -569,11 +737,16 @@ func (n *Node) pop() {
 }
 
 // txDone handles a transmit completion.
-func (n *Node) txDone(d *radio.TxDone) {
+func (n *Node) txDone(now time.Time, d *radio.TxDone) {
 	if !n.inflight || d.Handle != n.handle {
 		return // stale: not the frame in flight
 	}
 	n.inflight = false
+	if n.mle != nil && n.queue[n.qHead].ack && (d.Status == radio.TxAcked || d.Status == radio.TxNoAck) {
+		if ext, ok := n.srcExt(n.queue[n.qHead].dst); ok {
+			n.mle.ObserveTx(now, ext, int(d.Attempts), d.Status == radio.TxAcked)
+		}
+	}
 	switch d.Status {
 	case radio.TxSent:
 		n.pop()

@@ -1,6 +1,10 @@
 package node
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/meshgw/meshgw/mle"
+)
 
 // DropReason says why the node dropped a frame or packet.
 type DropReason uint8
@@ -25,13 +29,14 @@ const (
 	DropAborted                            // a later fragment of a datagram whose earlier fragment failed
 	DropCounterExhausted                   // the outgoing frame counter is exhausted
 	DropTooBig                             // the packet does not fit 6LoWPAN's 2047-byte limit or the frame
+	DropUnknownNeighbor                    // a secured frame from a sender without an MLE link
 	NumDropReasons
 )
 
 var dropNames = [NumDropReasons]string{
 	"decode", "frame_type", "not_for_us", "unsecured", "no_key", "mic", "replay", "security",
 	"duplicate", "lowpan", "bad_packet", "no_route", "no_host", "queue_full", "tx_failed",
-	"aborted", "counter_exhausted", "too_big",
+	"aborted", "counter_exhausted", "too_big", "unknown_neighbor",
 }
 
 // String returns the reason's metric label.
@@ -59,6 +64,10 @@ type Stats struct {
 
 	// Drops counts dropped frames and packets by DropReason.
 	Drops [NumDropReasons]uint64
+
+	// MLE holds the MLE engine's counters (zero without MLE), including
+	// its drops by mle.DropReason.
+	MLE mle.Stats
 }
 
 // Dropped returns the total of all drops.
