@@ -402,6 +402,7 @@ type Engine struct {
 	scanning    bool
 	scanIdx     int
 	scanAt      time.Time
+	move        channelMove
 	hadLinks    bool
 	lostAt      time.Time
 	nextReject  time.Time
@@ -480,6 +481,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		events: make([]Event, 0, 8),
 		home:   cfg.Channel,
 	}
+	e.move.behind = make([]wpan.ExtAddr, 0, cfg.MaxLinks)
 	if e.sens == 0 {
 		e.sens = DefaultReceiveSensitivity
 	}

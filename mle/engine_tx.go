@@ -397,6 +397,7 @@ func (e *Engine) Poll(now time.Time) {
 		}
 	}
 	e.pollParams(now)
+	e.pollMove(now)
 	e.pollScan(now)
 	if e.trickle.poll(now, e.rnd) {
 		e.sendAdvertisement()
@@ -438,6 +439,9 @@ func (e *Engine) schedule(now time.Time) {
 	}
 	if e.updateLeft > 0 {
 		earlier(e.updateAt)
+	}
+	if e.move.active {
+		earlier(e.move.next)
 	}
 	if e.scanning {
 		earlier(e.scanAt)

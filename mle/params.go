@@ -26,7 +26,7 @@ func checkParam(id ParamID, v []byte) bool {
 func (e *Engine) current(id ParamID, buf *[MaxBeaconPayload]byte) []byte {
 	switch id {
 	case ParamChannel:
-		buf[0] = e.params.Channel
+		buf[0] = e.home // not the channel of a scan or a visit
 		return buf[:1]
 	case ParamPANID:
 		buf[0], buf[1] = byte(e.params.PANID>>8), byte(e.params.PANID)
@@ -142,6 +142,9 @@ func (e *Engine) pollParams(now time.Time) {
 		v := p.value[:p.n]
 		switch ParamID(id) {
 		case ParamChannel:
+			if v[0] != e.home {
+				e.startMove(now, e.home)
+			}
 			e.params.Channel = v[0]
 			e.home = v[0]
 			// Announce on the new channel at once.
@@ -211,4 +214,89 @@ func (e *Engine) setChannel(ch uint8) {
 	}
 	e.params.Channel = ch
 	e.emit(Event{Kind: EventParam, Param: ParamChannel})
+}
+
+// stragglerWait is how long after a channel switch a node waits for its
+// neighbours to be heard on the new channel before it visits the old one;
+// later visits wait twice as long each time. stragglerVisits bounds the
+// visits, stragglerDwell is their length.
+const (
+	stragglerWait   = 20 * time.Second
+	stragglerVisits = 5
+	stragglerDwell  = 3 * time.Second
+	// stragglerDelay is the delay of the Update sent on the old channel:
+	// long enough for the stragglers to relay it among themselves.
+	stragglerDelay = 5 * time.Second
+)
+
+// channelMove tracks the neighbours left behind by a channel switch.
+type channelMove struct {
+	active bool
+	phase  uint8 // 0 waiting, 1 visiting (handshake), 2 visiting (Update sent)
+	old    uint8
+	at     time.Time
+	next   time.Time
+	wait   time.Duration
+	visits int
+	behind []wpan.ExtAddr // neighbours at the switch
+}
+
+// startMove records the neighbours of a channel switch.
+func (e *Engine) startMove(now time.Time, old uint8) {
+	mv := &e.move
+	behind := mv.behind[:0]
+	for i := range e.links {
+		behind = append(behind, e.links[i].ext)
+	}
+	*mv = channelMove{active: true, old: old, at: now, next: now.Add(stragglerWait), wait: stragglerWait, behind: behind}
+}
+
+// stragglers reports whether a neighbour of the switch has not been heard
+// on the new channel.
+func (e *Engine) stragglers() bool {
+	for _, ext := range e.move.behind {
+		if l := e.find(ext); l == nil || l.heard.Before(e.move.at) {
+			return true
+		}
+	}
+	return false
+}
+
+// pollMove visits the old channel after a switch while a neighbour of the
+// switch has not been heard on the new one: it sends a multicast Link
+// Request there (the stragglers' links may have timed out), then an Update,
+// which the stragglers accept from the established neighbour and relay
+// among themselves, and returns.
+func (e *Engine) pollMove(now time.Time) {
+	mv := &e.move
+	if !mv.active || now.Before(mv.next) {
+		return
+	}
+	switch mv.phase {
+	case 1:
+		mv.phase = 2
+		mv.next = now.Add(stragglerDwell / 2)
+		m := e.newMsg(CmdUpdate)
+		ch := [1]byte{e.home}
+		_ = m.AddParam(NetworkParam{ID: ParamChannel, Delay: uint32(stragglerDelay / time.Millisecond), Value: ch[:]})
+		e.stats.Updates++
+		e.send(e.allN, wpan.ExtAddr{}, true, m)
+		return
+	case 2:
+		mv.phase = 0
+		e.setChannel(e.home)
+		mv.wait *= 2
+		mv.next = now.Add(mv.wait)
+		return
+	}
+	if !e.stragglers() || mv.visits >= stragglerVisits || e.scanning {
+		mv.active = false
+		return
+	}
+	mv.visits++
+	mv.phase = 1
+	mv.next = now.Add(stragglerDwell / 2)
+	e.stats.StragglerVisits++
+	e.setChannel(mv.old)
+	e.sendMulticastRequest(now)
 }

@@ -56,6 +56,7 @@ type Stats struct {
 	KeyRotations    uint64 // key sequence switches
 	KeyDerivations  uint64 // keys derived for a sequence outside the cached three
 	Scans           uint64 // orphan channel scans started
+	StragglerVisits uint64 // visits to the old channel after a move, for neighbours left behind
 
 	// Drops counts dropped messages by DropReason.
 	Drops [NumDropReasons]uint64

@@ -96,11 +96,8 @@ func (n *Node) handleMLE(now time.Time, pkt []byte, dst [16]byte) {
 
 // drainMLE sends what the engine queued and acts on its events.
 func (n *Node) drainMLE(now time.Time) {
-	secure := n.cfg.MLE.Unsecured // MLE-secured messages go without link security
-	for o, ok := n.mle.PopOutbound(); ok; o, ok = n.mle.PopOutbound() {
-		pkt := AppendUDP(n.mleBuf[:0], n.addrs[0], o.Dst.As16(), mle.Port, mle.Port, mle.HopLimit, o.Payload)
-		_ = n.send(pkt, secure)
-	}
+	// Events first: a channel change must reach the radio before the
+	// messages meant for the new channel.
 	for ev, ok := n.mle.PopEvent(); ok; ev, ok = n.mle.PopEvent() {
 		switch ev.Kind {
 		case mle.EventLinkUp:
@@ -134,6 +131,11 @@ func (n *Node) drainMLE(now time.Time) {
 				_ = n.configureRadio()
 			}
 		}
+	}
+	secure := n.cfg.MLE.Unsecured // MLE-secured messages go without link security
+	for o, ok := n.mle.PopOutbound(); ok; o, ok = n.mle.PopOutbound() {
+		pkt := AppendUDP(n.mleBuf[:0], n.addrs[0], o.Dst.As16(), mle.Port, mle.Port, mle.HopLimit, o.Payload)
+		_ = n.send(pkt, secure)
 	}
 }
 
