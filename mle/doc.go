@@ -78,6 +78,63 @@
 //	var m mle.Message
 //	err := m.Decode(body) // and m.CheckUnsecured() for SuiteNone
 //
+// # The engine
+//
+// [Engine] runs the protocol for one node, sans-I/O: HandleMessage (with the
+// hop limit, which it checks first), Poll at Deadline, ObserveTx and
+// ObserveRx from the MAC; PopOutbound and PopEvent after every call.
+//
+//   - Link establishment (draft §10): a multicast Link Request at start
+//     (repeated every MRT while the node has no link), answered after a
+//     random 0–1 s by Link Accept And Request; a unicast Link Request to
+//     every stranger whose authenticated Advertisement is heard. Requests
+//     are retransmitted (URT 1 s doubling to MRT 5 s, MRC 3, ×[0.9, 1.1])
+//     with a new 8-byte challenge each time. A Link Accept is taken only
+//     with the Response to an outstanding challenge; it sets the
+//     neighbour's MLE and link-layer counter floors (EventLinkUp carries
+//     the latter for the MAC replay windows).
+//   - Replay: messages from established neighbours are checked against
+//     the floor before the MIC; Advertisements and Link Requests from
+//     strangers change no state (the latter are only answered).
+//   - The link table is bounded (Config.MaxLinks); a newcomer evicts the
+//     unpinned link of lowest quality (highest ETX on ties) only when that
+//     one is strictly worse; Pin keeps a link. A link silent for 3/4 of
+//     LinkTimeout is re-validated with a unicast Link Request and ends
+//     when that fails or LinkTimeout passes.
+//   - A secured unicast frame from a stranger is answered with a Link
+//     Reject (RejectUnknown, one per RejectInterval); a Link Reject from a
+//     neighbour ends the link and starts a new handshake.
+//   - Key rotation follows [DecideKey]; the MLE counter is not reset on a
+//     new key sequence (it stays monotonic, which is stricter).
+//   - Advertisements go out on a Trickle timer (1–32 s, reset on link
+//     changes) with Link Quality records (flags I|O, P when pinned) for
+//     up to MaxAdvertisedLinks neighbours, rotating. The draft does not say
+//     how to measure the incoming IDR; meshgw advertises it from the link
+//     quality: LQ3 0x20, LQ2 0x28, LQ1 0x40, LQ0 0xFF, and reads a
+//     neighbour's record for this node back as its outgoing quality. ETX
+//     comes from MAC acknowledgements (ObserveTx, [ETXEstimator]).
+//
+// # Network parameters and channel moves
+//
+// Distribute sets a parameter after a delay. Updates carrying every pending
+// change with its remaining delay go to ff02::1, MLE-secured, link-local
+// (meshgw's profile: each node re-sends an Update it accepted from an
+// established neighbour, UpdateRepeats times, instead of forwarding one
+// link-secured Update over several hops as the draft suggests), so all
+// nodes switch at the same moment. After a channel switch a node visits
+// the old channel (up to 5 times, 20 s after the switch and then at
+// doubling intervals) while a neighbour it had at the switch has not been
+// heard on the new one: a multicast Link Request, then an Update, which
+// the stragglers accept and relay among themselves. A node that had links
+// and lost them all for OrphanTimeout scans ScanChannels with multicast
+// Link Requests and stays where a link forms.
+//
+// # Open profile
+//
+// With Config.Unsecured messages use security suite 255 without challenge,
+// response or counters; any such message from a node in range creates its
+// link. Secured and open engines ignore each other (counted drops).
+//
 // # Allocation and aliasing
 //
 // The codec does no I/O and does not allocate on the frame path: [Message]

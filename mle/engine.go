@@ -416,7 +416,6 @@ type Engine struct {
 	rx    Message
 	tx    Message
 	lqBuf [255]byte
-	chBuf [MaxChallengeLen]byte
 
 	stats Stats
 }
