@@ -1,0 +1,714 @@
+package rpl
+
+import (
+	"net/netip"
+	"time"
+)
+
+// lifetimeInfinite is the Path Lifetime of a route that never expires.
+const lifetimeInfinite = 0xFF
+
+// scheduleDAO plans a DAO after DAODelay (jittered), unless one is planned
+// already.
+func (e *Engine) scheduleDAO(now time.Time) {
+	if e.root {
+		return
+	}
+	if t := now.Add(e.jitter(e.cfg.DAODelay)); e.daoAt.IsZero() || t.Before(e.daoAt) {
+		e.daoAt = t
+	}
+}
+
+// refreshPeriod returns DefaultLifetime × LifetimeUnit, or 0 for infinite.
+func (e *Engine) refreshPeriod() time.Duration {
+	if e.conf.DefaultLifetime == lifetimeInfinite {
+		return 0
+	}
+	return time.Duration(e.conf.DefaultLifetime) * time.Duration(e.conf.LifetimeUnit) * time.Second
+}
+
+// lifetime returns the expiry of a route with Path Lifetime pl learned at
+// now, and false for an infinite lifetime.
+func (e *Engine) lifetime(now time.Time, pl uint8) (time.Time, bool) {
+	if pl == lifetimeInfinite {
+		return time.Time{}, false
+	}
+	return now.Add(time.Duration(pl) * time.Duration(e.conf.LifetimeUnit) * time.Second), true
+}
+
+// sendDAO queues this node's DAO to its parent (storing) or to the root
+// (non-storing), with the No-Path DAO owed to a former parent first.
+func (e *Engine) sendDAO(now time.Time) {
+	if e.root || e.parent < 0 || !e.global.IsValid() {
+		return
+	}
+	p := &e.nbrs[e.parent]
+	own := netip.PrefixFrom(e.global, 128)
+	if e.mop == MOPStoring && e.noPathTo.IsValid() {
+		d := &e.fwdDAO
+		*d = DAO{Instance: e.cfg.Instance, DODAGID: e.dodagID}
+		e.daoSeq = e.daoSeq.Next()
+		d.Sequence = e.daoSeq
+		d.NumTargets, d.NumTransits = 1, 1
+		d.Targets[0] = Target{Prefix: own}
+		d.Transits[0] = Transit{PathSequence: e.pathSeq, PathLifetime: 0}
+		if e.queueDAO(e.noPathTo, e.ll, hopLimitLink) {
+			e.counters.NoPathDAOSent++
+		}
+		e.noPathTo = netip.Addr{}
+	}
+	d := &e.fwdDAO
+	*d = DAO{Instance: e.cfg.Instance, ExpectACK: !e.cfg.NoDAOACK, DODAGID: e.dodagID}
+	e.daoSeq = e.daoSeq.Next()
+	d.Sequence = e.daoSeq
+	d.NumTargets, d.NumTransits = 1, 1
+	d.Targets[0] = Target{Prefix: own}
+	d.Transits[0] = Transit{PathSequence: e.pathSeq, PathLifetime: e.conf.DefaultLifetime}
+	dst, src, hl := p.addr, e.ll, uint8(hopLimitLink)
+	if e.mop == MOPNonStoring {
+		d.Transits[0].Parent = p.global
+		dst, src, hl = e.dodagID, e.global, hopLimitE2E
+	}
+	if !e.queueDAO(dst, src, hl) {
+		return
+	}
+	if d.ExpectACK {
+		e.ackWait, e.ackSeq = true, d.Sequence
+		e.ackAt = now.Add(e.cfg.DAOAckTimeout)
+	}
+	if e.mop == MOPStoring && e.announce {
+		e.announceSubDODAG(now, p.addr)
+	}
+	e.announce = false
+	if per := e.refreshPeriod(); per > 0 {
+		e.refreshAt = now.Add(per/2 + e.randUpTo(per/4))
+	}
+}
+
+// announceSubDODAG sends DAOs for the routes of the sub-DODAG to a new
+// parent (storing mode), so that the ancestors learn the new path at once.
+func (e *Engine) announceSubDODAG(now time.Time, parent netip.Addr) {
+	d := &e.fwdDAO
+	d.NumTargets, d.NumTransits = 0, 0
+	for i := range e.routes.ents {
+		r := &e.routes.ents[i]
+		if !r.used {
+			continue
+		}
+		pl := uint8(lifetimeInfinite)
+		if r.expires.After(now) {
+			unit := time.Duration(e.conf.LifetimeUnit) * time.Second
+			left := (r.expires.Sub(now) + unit - 1) / unit
+			pl = uint8(min(left, lifetimeInfinite-1))
+		} else if !r.infinite {
+			continue
+		}
+		e.addFwd(parent, netip.PrefixFrom(r.target, 128), Transit{PathSequence: r.seq, PathLifetime: pl})
+	}
+	e.flushFwd(parent)
+}
+
+// addFwd adds a target with its transit to the DAO being forwarded,
+// sending it first when full.
+func (e *Engine) addFwd(parent netip.Addr, t netip.Prefix, tr Transit) {
+	d := &e.fwdDAO
+	if d.NumTargets == MaxTargets {
+		e.flushFwd(parent)
+	}
+	g := uint8(d.NumTargets)
+	d.Targets[d.NumTargets] = Target{Prefix: t, Group: g}
+	tr.Group = g
+	d.Transits[d.NumTransits] = tr
+	d.NumTargets++
+	d.NumTransits++
+}
+
+// flushFwd sends the DAO being forwarded, if it has targets.
+func (e *Engine) flushFwd(parent netip.Addr) {
+	d := &e.fwdDAO
+	if d.NumTargets == 0 {
+		return
+	}
+	d.Instance, d.ExpectACK, d.DODAGID = e.cfg.Instance, false, e.dodagID
+	e.daoSeq = e.daoSeq.Next()
+	d.Sequence = e.daoSeq
+	e.queueDAO(parent, e.ll, hopLimitLink)
+	d.NumTargets, d.NumTransits = 0, 0
+}
+
+// queueDAO encodes e.fwdDAO into the outbox.
+func (e *Engine) queueDAO(dst, src netip.Addr, hl uint8) bool {
+	m := e.queue(Outbound{Dst: dst, Src: src, HopLimit: hl, Code: CodeDAO})
+	b, err := e.fwdDAO.Append(m.buf)
+	if err != nil {
+		e.unqueue()
+		return false
+	}
+	m.buf = b
+	e.counters.DAOSent++
+	return true
+}
+
+// queueDAOACK answers a DAO.
+func (e *Engine) queueDAOACK(dst, src netip.Addr, hl uint8, seq Lollipop, status uint8) {
+	m := e.queue(Outbound{Dst: dst, Src: src, HopLimit: hl, Code: CodeDAOACK})
+	a := DAOACK{Instance: e.cfg.Instance, Sequence: seq, Status: status, DODAGID: e.dodagID}
+	b, err := a.Append(m.buf)
+	if err != nil {
+		e.unqueue()
+		return
+	}
+	m.buf = b
+	e.counters.DAOACKSent++
+}
+
+// transitFor returns the first Transit of a target's group.
+func transitFor(d *DAO, g uint8) *Transit {
+	for i := range d.Transits[:d.NumTransits] {
+		if d.Transits[i].Group == g {
+			return &d.Transits[i]
+		}
+	}
+	return nil
+}
+
+// olderSeq reports whether the path sequence a is older than b. Counters
+// that cannot be compared count as newer, so that a node that lost its
+// state (a reboot) is heard.
+func olderSeq(a, b Lollipop) bool {
+	c, ok := Compare(a, b)
+	return ok && c < 0
+}
+
+func (e *Engine) handleDAO(now time.Time, src netip.Addr, d *DAO) error {
+	if d.Instance != e.cfg.Instance {
+		return e.drop(DropOtherInstance, ErrDropped)
+	}
+	if !e.Joined() || !e.inDODAG {
+		return e.drop(DropNotJoined, ErrDropped)
+	}
+	if d.DODAGID.IsValid() && d.DODAGID != e.dodagID {
+		return e.drop(DropOtherDODAG, ErrDropped)
+	}
+	if e.mop == MOPNonStoring {
+		if !e.root {
+			return e.drop(DropUnsupported, ErrDropped)
+		}
+		if !e.graphDAO(now, d) {
+			return e.drop(DropDAOLoop, ErrDropped)
+		}
+		if d.ExpectACK {
+			e.queueDAOACK(src, e.global, hopLimitE2E, d.Sequence, 0)
+		}
+		return nil
+	}
+	from := LinkLocalOf(src)
+	if e.parent >= 0 && from == e.nbrs[e.parent].addr {
+		return e.drop(DropDAOLoop, ErrDropped) // the parent routes through us
+	}
+	e.storeDAO(now, from, d)
+	if d.ExpectACK {
+		e.queueDAOACK(src, e.ll, hopLimitLink, d.Sequence, 0)
+	}
+	return nil
+}
+
+// storeDAO installs (storing mode) the targets of a child's DAO and
+// forwards what changed to the parent.
+func (e *Engine) storeDAO(now time.Time, from netip.Addr, d *DAO) {
+	var parent netip.Addr
+	if !e.root && e.parent >= 0 {
+		parent = e.nbrs[e.parent].addr
+	}
+	// d aliases e.msg; the forwarded DAO is built in e.fwdDAO.
+	e.fwdDAO.NumTargets, e.fwdDAO.NumTransits = 0, 0
+	for i := range d.Targets[:d.NumTargets] {
+		tg := &d.Targets[i]
+		tr := transitFor(d, tg.Group)
+		if tr == nil {
+			continue
+		}
+		if tg.Prefix.Bits() != 128 || !tg.Prefix.Addr().Is6() {
+			e.counters.Drops[DropUnsupported]++
+			continue
+		}
+		a := tg.Prefix.Addr()
+		if e.IsLocal(a) {
+			continue
+		}
+		r := e.routes.get(a)
+		if r != nil && olderSeq(tr.PathSequence, r.seq) {
+			e.counters.Drops[DropDAOStale]++
+			continue
+		}
+		if tr.PathLifetime == 0 {
+			if r == nil || r.nextHop != from {
+				continue
+			}
+			e.routes.remove(a)
+			e.counters.RoutesRemoved++
+		} else {
+			exp, finite := e.lifetime(now, tr.PathLifetime)
+			if e.routes.put(a, from, tr.PathSequence, exp, !finite) {
+				e.counters.RouteEvictions++
+			}
+		}
+		if parent.IsValid() {
+			e.addFwd(parent, tg.Prefix, Transit{PathSequence: tr.PathSequence, PathLifetime: tr.PathLifetime})
+		}
+	}
+	if parent.IsValid() {
+		e.flushFwd(parent)
+	}
+}
+
+func (e *Engine) handleDAOACK(a *DAOACK) error {
+	if a.Instance != e.cfg.Instance {
+		return e.drop(DropOtherInstance, ErrDropped)
+	}
+	if !e.ackWait || a.Sequence != e.ackSeq {
+		return e.drop(DropUnexpectedACK, ErrDropped)
+	}
+	e.ackWait = false
+	e.retries = 0
+	if a.Rejected() {
+		e.counters.DAORejected++
+	}
+	return nil
+}
+
+// route is a storing-mode downward route.
+type route struct {
+	used     bool
+	infinite bool
+	seq      Lollipop
+	target   netip.Addr
+	nextHop  netip.Addr
+	expires  time.Time
+}
+
+// routeTable is a bounded map of host routes with lifetimes.
+type routeTable struct {
+	idx        map[netip.Addr]int32
+	ents       []route
+	free       []int32
+	max, n     int
+	nextExpiry time.Time
+}
+
+func (t *routeTable) init(max int) {
+	t.max = max
+	t.idx = make(map[netip.Addr]int32)
+}
+
+func (t *routeTable) get(a netip.Addr) *route {
+	if i, ok := t.idx[a]; ok {
+		return &t.ents[i]
+	}
+	return nil
+}
+
+// put adds or updates a route and reports whether another was evicted to
+// make room.
+func (t *routeTable) put(a, nextHop netip.Addr, seq Lollipop, exp time.Time, infinite bool) (evicted bool) {
+	i, ok := t.idx[a]
+	if !ok {
+		if t.n >= t.max {
+			t.evict()
+			evicted = true
+		}
+		if k := len(t.free); k > 0 {
+			i = t.free[k-1]
+			t.free = t.free[:k-1]
+		} else {
+			t.ents = append(t.ents, route{})
+			i = int32(len(t.ents) - 1)
+		}
+		t.idx[a] = i
+		t.n++
+	}
+	t.ents[i] = route{used: true, infinite: infinite, seq: seq, target: a, nextHop: nextHop, expires: exp}
+	if !infinite && (t.nextExpiry.IsZero() || exp.Before(t.nextExpiry)) {
+		t.nextExpiry = exp
+	}
+	return evicted
+}
+
+// evict removes the route closest to expiry.
+func (t *routeTable) evict() {
+	victim := -1
+	for i := range t.ents {
+		r := &t.ents[i]
+		if !r.used {
+			continue
+		}
+		if victim < 0 || (!r.infinite && (t.ents[victim].infinite || r.expires.Before(t.ents[victim].expires))) {
+			victim = i
+		}
+	}
+	if victim >= 0 {
+		t.remove(t.ents[victim].target)
+	}
+}
+
+func (t *routeTable) remove(a netip.Addr) {
+	i, ok := t.idx[a]
+	if !ok {
+		return
+	}
+	delete(t.idx, a)
+	t.ents[i] = route{}
+	t.free = append(t.free, i)
+	t.n--
+}
+
+// clear removes every route.
+func (t *routeTable) clear() {
+	for i := range t.ents {
+		if t.ents[i].used {
+			t.remove(t.ents[i].target)
+		}
+	}
+	t.nextExpiry = time.Time{}
+}
+
+// removeNextHop removes every route through nextHop.
+func (t *routeTable) removeNextHop(nextHop netip.Addr) int {
+	n := 0
+	for i := range t.ents {
+		if r := &t.ents[i]; r.used && r.nextHop == nextHop {
+			t.remove(r.target)
+			n++
+		}
+	}
+	return n
+}
+
+// expire removes the routes whose lifetime ended and returns how many.
+func (t *routeTable) expire(now time.Time) int {
+	n := 0
+	t.nextExpiry = time.Time{}
+	for i := range t.ents {
+		r := &t.ents[i]
+		if !r.used || r.infinite {
+			continue
+		}
+		if !now.Before(r.expires) {
+			t.remove(r.target)
+			n++
+		} else if t.nextExpiry.IsZero() || r.expires.Before(t.nextExpiry) {
+			t.nextExpiry = r.expires
+		}
+	}
+	return n
+}
+
+// Route is a downward route for reports.
+type Route struct {
+	// Target is the destination (/128).
+	Target netip.Addr
+	// NextHop is the child's link-local address (storing mode) or the
+	// target's parent in the DAO parent graph (non-storing root; invalid
+	// when unknown).
+	NextHop netip.Addr
+	// Expires is when the route ends; zero for an infinite lifetime.
+	Expires time.Time
+}
+
+// AppendRoutes appends the downward routes to dst.
+func (e *Engine) AppendRoutes(dst []Route) []Route {
+	for i := range e.routes.ents {
+		if r := &e.routes.ents[i]; r.used {
+			dst = append(dst, Route{Target: r.target, NextHop: r.nextHop, Expires: r.expires})
+		}
+	}
+	for i := range e.graph.nodes {
+		n := &e.graph.nodes[i]
+		if !n.used || !n.registered {
+			continue
+		}
+		rt := Route{Target: n.addr, Expires: n.expires}
+		switch {
+		case n.parent == graphRoot:
+			rt.NextHop = e.global
+		case n.parent >= 0:
+			rt.NextHop = e.graph.nodes[n.parent].addr
+		}
+		dst = append(dst, rt)
+	}
+	return dst
+}
+
+// Parent values of nsNode besides an index.
+const (
+	graphUnknown int32 = -1
+	graphRoot    int32 = -2
+)
+
+// nsNode is a node of the non-storing root's DAO parent graph.
+type nsNode struct {
+	used bool
+	// registered: the node's own DAO was received (otherwise it is only
+	// known as somebody's parent).
+	registered bool
+	infinite   bool
+	seq        Lollipop
+	parent     int32
+	addr       netip.Addr
+	expires    time.Time
+	// cache is the source route (first hop .. addr) computed at
+	// generation cacheGen; cacheOK says whether one exists.
+	cacheGen uint64
+	cacheOK  bool
+	cache    []netip.Addr
+}
+
+// nsGraph is the non-storing root's DAO parent graph (RFC 6550 section
+// 9.7) with per-destination source route caches, invalidated as a whole
+// by a generation number whenever a parent link changes.
+type nsGraph struct {
+	idx        map[netip.Addr]int32
+	nodes      []nsNode
+	free       []int32
+	max, n     int
+	gen        uint64
+	nextExpiry time.Time
+}
+
+func (g *nsGraph) init(max int) {
+	g.max = max
+	g.idx = make(map[netip.Addr]int32)
+	g.gen = 1
+}
+
+// lookup returns a's node, creating an unregistered one if create is set.
+func (g *nsGraph) lookup(a netip.Addr, create bool) (i int32, evicted bool) {
+	if i, ok := g.idx[a]; ok {
+		return i, false
+	}
+	if !create {
+		return graphUnknown, false
+	}
+	if g.n >= g.max {
+		g.evict()
+		evicted = true
+	}
+	if k := len(g.free); k > 0 {
+		i = g.free[k-1]
+		g.free = g.free[:k-1]
+	} else {
+		g.nodes = append(g.nodes, nsNode{})
+		i = int32(len(g.nodes) - 1)
+	}
+	c := g.nodes[i].cache[:0]
+	g.nodes[i] = nsNode{used: true, parent: graphUnknown, addr: a, cache: c}
+	g.idx[a] = i
+	g.n++
+	return i, evicted
+}
+
+// evict removes the node closest to expiry, unregistered nodes first.
+func (g *nsGraph) evict() {
+	victim := int32(-1)
+	worse := func(a, b *nsNode) bool { // a is a better victim than b
+		if a.registered != b.registered {
+			return !a.registered
+		}
+		if a.infinite != b.infinite {
+			return !a.infinite
+		}
+		return a.expires.Before(b.expires)
+	}
+	for i := range g.nodes {
+		if n := &g.nodes[i]; n.used && (victim < 0 || worse(n, &g.nodes[victim])) {
+			victim = int32(i)
+		}
+	}
+	if victim >= 0 {
+		g.remove(victim)
+	}
+}
+
+// remove deletes node i; nodes that had it as parent lose their route.
+func (g *nsGraph) remove(i int32) {
+	n := &g.nodes[i]
+	delete(g.idx, n.addr)
+	c := n.cache[:0]
+	*n = nsNode{cache: c}
+	g.free = append(g.free, i)
+	g.n--
+	for k := range g.nodes {
+		if g.nodes[k].used && g.nodes[k].parent == i {
+			g.nodes[k].parent = graphUnknown
+		}
+	}
+	g.gen++
+}
+
+// expire removes registrations whose lifetime ended.
+func (g *nsGraph) expire(now time.Time) int {
+	n := 0
+	g.nextExpiry = time.Time{}
+	for i := range g.nodes {
+		x := &g.nodes[i]
+		if !x.used || x.infinite {
+			continue
+		}
+		if !now.Before(x.expires) {
+			g.remove(int32(i))
+			n++
+		} else if g.nextExpiry.IsZero() || x.expires.Before(g.nextExpiry) {
+			g.nextExpiry = x.expires
+		}
+	}
+	return n
+}
+
+// graphDAO applies a DAO to the parent graph. It returns false if every
+// target was refused as a loop.
+func (e *Engine) graphDAO(now time.Time, d *DAO) bool {
+	g := &e.graph
+	loops, ok := 0, 0
+	for i := range d.Targets[:d.NumTargets] {
+		tg := &d.Targets[i]
+		tr := transitFor(d, tg.Group)
+		if tr == nil {
+			continue
+		}
+		if tg.Prefix.Bits() != 128 || !tg.Prefix.Addr().Is6() {
+			e.counters.Drops[DropUnsupported]++
+			continue
+		}
+		a := tg.Prefix.Addr()
+		if e.IsLocal(a) || a == e.dodagID {
+			continue
+		}
+		ti, _ := g.lookup(a, false)
+		if ti >= 0 && g.nodes[ti].registered && olderSeq(tr.PathSequence, g.nodes[ti].seq) {
+			e.counters.Drops[DropDAOStale]++
+			continue
+		}
+		if tr.PathLifetime == 0 {
+			if ti >= 0 {
+				g.remove(ti)
+				e.counters.RoutesRemoved++
+			}
+			ok++
+			continue
+		}
+		if !tr.Parent.IsValid() || tr.Parent.IsMulticast() || tr.Parent == a {
+			e.counters.Drops[DropMalformed]++
+			continue
+		}
+		// Find or create the target first, then its parent, so that an
+		// eviction for the parent cannot free the target's slot.
+		var ev bool
+		if ti < 0 {
+			if ti, ev = g.lookup(a, true); ev {
+				e.counters.RouteEvictions++
+			}
+		}
+		pi := graphRoot
+		if tr.Parent != e.global && tr.Parent != e.dodagID {
+			if pi, ev = g.lookup(tr.Parent, true); ev {
+				e.counters.RouteEvictions++
+			}
+			if g.nodes[ti].addr != a { // the target itself was evicted
+				if ti, ev = g.lookup(a, true); ev {
+					e.counters.RouteEvictions++
+				}
+			}
+			if g.loops(ti, pi) {
+				loops++
+				e.counters.Drops[DropDAOLoop]++
+				if !g.nodes[ti].registered && g.nodes[ti].parent == graphUnknown {
+					g.remove(ti)
+				}
+				continue
+			}
+			if !g.nodes[pi].registered {
+				// Keep the placeholder parent as long as its child.
+				g.nodes[pi].expires, g.nodes[pi].infinite = time.Time{}, true
+			}
+		}
+		n := &g.nodes[ti]
+		if n.parent != pi {
+			n.parent = pi
+			g.gen++
+		}
+		exp, finite := e.lifetime(now, tr.PathLifetime)
+		n.registered, n.seq, n.expires, n.infinite = true, tr.PathSequence, exp, !finite
+		if finite && (g.nextExpiry.IsZero() || exp.Before(g.nextExpiry)) {
+			g.nextExpiry = exp
+		}
+		ok++
+	}
+	return ok > 0 || loops == 0
+}
+
+// loops reports whether making p the parent of t closes a cycle.
+func (g *nsGraph) loops(t, p int32) bool {
+	for hops := 0; p >= 0; hops++ {
+		if p == t || hops > maxSourceRouteHops {
+			return true
+		}
+		p = g.nodes[p].parent
+	}
+	return false
+}
+
+// route returns the source route to node i (its first hop first, i's
+// address last) from the cache, computing it if the graph changed.
+func (g *nsGraph) route(i int32) ([]netip.Addr, bool) {
+	n := &g.nodes[i]
+	if n.cacheGen == g.gen {
+		return n.cache, n.cacheOK
+	}
+	n.cacheGen, n.cacheOK = g.gen, false
+	depth := 0
+	j := i
+	for ; j >= 0; j = g.nodes[j].parent {
+		if depth++; depth > maxSourceRouteHops {
+			return nil, false
+		}
+	}
+	if j != graphRoot {
+		return nil, false
+	}
+	if cap(n.cache) < depth {
+		n.cache = make([]netip.Addr, depth)
+	}
+	n.cache = n.cache[:depth]
+	k := depth - 1
+	for j = i; j >= 0; j = g.nodes[j].parent {
+		n.cache[k] = g.nodes[j].addr
+		k--
+	}
+	n.cacheOK = true
+	return n.cache, true
+}
+
+// SourceRoute returns, at a non-storing root, the source route to dst: the
+// addresses from the first hop (a child of the root) to dst itself. The
+// slice belongs to the engine and stays valid until the next call that
+// changes the DAO parent graph (HandleMessage, Poll, NeighborLost).
+func (e *Engine) SourceRoute(dst netip.Addr) ([]netip.Addr, bool) {
+	if e.graph.idx == nil {
+		return nil, false
+	}
+	i, ok := e.graph.idx[dst]
+	if !ok || !e.graph.nodes[i].registered {
+		return nil, false
+	}
+	return e.graph.route(i)
+}
+
+// CanRoute reports whether the node has a downward route to dst: a storing
+// route, or at a non-storing root a complete source route.
+func (e *Engine) CanRoute(dst netip.Addr) bool {
+	if e.routes.get(dst) != nil {
+		return true
+	}
+	_, ok := e.SourceRoute(dst)
+	return ok
+}

@@ -1,0 +1,516 @@
+package rpl
+
+import (
+	"net/netip"
+	"time"
+)
+
+// HandleMessage processes an RPL control message (the ICMPv6 body, type
+// 155) that arrived from src to dst at now. src is the sender's link-local
+// address, or for end-to-end non-storing DAOs and DAO-ACKs its global
+// address. The checksum is verified. A message the engine does not act on
+// is counted in Counters.Drops and returns ErrDropped or the decoder's
+// sentinel error.
+func (e *Engine) HandleMessage(now time.Time, src, dst netip.Addr, msg []byte) error {
+	if !src.Is6() || src.IsMulticast() || !dst.Is6() {
+		return e.drop(DropMalformed, ErrInvalid)
+	}
+	if !VerifyChecksum(msg, src, dst) {
+		return e.drop(DropChecksum, ErrChecksum)
+	}
+	if err := e.msg.Unmarshal(msg); err != nil {
+		if err == ErrSecure || err == ErrConsistencyCheck {
+			return e.drop(DropSecure, err)
+		}
+		return e.drop(DropMalformed, err)
+	}
+	switch e.msg.Code {
+	case CodeDIS:
+		e.counters.DISReceived++
+		return e.handleDIS(now, src, dst, &e.msg.DIS)
+	case CodeDIO:
+		e.counters.DIOReceived++
+		return e.handleDIO(now, src, &e.msg.DIO)
+	case CodeDAO:
+		e.counters.DAOReceived++
+		return e.handleDAO(now, src, &e.msg.DAO)
+	default:
+		e.counters.DAOACKReceived++
+		return e.handleDAOACK(&e.msg.DAOACK)
+	}
+}
+
+// drop counts a drop and returns err.
+func (e *Engine) drop(r DropReason, err error) error {
+	e.counters.Drops[r]++
+	return err
+}
+
+func (e *Engine) handleDIS(now time.Time, src, dst netip.Addr, d *DIS) error {
+	if !e.Joined() {
+		return e.drop(DropNotJoined, ErrDropped)
+	}
+	if d.HasSolicited {
+		s := &d.Solicited
+		if (s.MatchInstance && s.Instance != e.cfg.Instance) ||
+			(s.MatchDODAGID && s.DODAGID != e.dodagID) ||
+			(s.MatchVersion && s.Version != e.version) {
+			return nil // not for us: no answer, not an error
+		}
+	}
+	if dst.IsMulticast() {
+		e.trickle.Reset(now) // RFC 6550 section 8.3
+		return nil
+	}
+	e.queueDIO(src)
+	return nil
+}
+
+func (e *Engine) handleDIO(now time.Time, src netip.Addr, d *DIO) error {
+	if d.Instance != e.cfg.Instance {
+		return e.drop(DropOtherInstance, ErrDropped)
+	}
+	if e.root {
+		if d.DODAGID != e.dodagID {
+			return e.drop(DropOtherDODAG, ErrDropped)
+		}
+		if d.Version == e.version && d.Rank != InfiniteRank {
+			e.trickle.Consistent()
+		} else if e.version.Newer(d.Version) {
+			e.trickle.Inconsistent(now) // a node still on an old version
+		}
+		return nil
+	}
+	if !d.Grounded {
+		return e.drop(DropNotGrounded, ErrDropped)
+	}
+	src = LinkLocalOf(src)
+	// Join a DODAG when in none, or switch when detached and the hold
+	// is over.
+	if !e.inDODAG || (e.parent < 0 && e.holdUntil.IsZero() && d.DODAGID != e.dodagID) {
+		if d.Rank == InfiniteRank {
+			return nil
+		}
+		if err := e.adopt(d); err != nil {
+			return err
+		}
+	}
+	if d.DODAGID != e.dodagID {
+		return e.drop(DropOtherDODAG, ErrDropped)
+	}
+	if d.Version != e.version {
+		if !d.Version.Newer(e.version) {
+			e.trickle.Inconsistent(now) // tell the sender about the new version
+			return nil
+		}
+		if d.Rank == InfiniteRank {
+			return nil
+		}
+		if err := e.newVersion(d); err != nil {
+			return err
+		}
+	}
+	i := e.findNbr(src)
+	if d.Rank == InfiniteRank {
+		// Poisoned: the neighbour left; it is no parent any more.
+		if i >= 0 {
+			e.nbrs[i].used = false
+			if i == e.parent {
+				e.selectParent(now)
+			}
+		}
+		return nil
+	}
+	if i < 0 {
+		if i = e.allocNbr(d.Rank); i < 0 {
+			return nil // table full of better candidates
+		}
+		e.nbrs[i] = neighbor{used: true, addr: src, dtsn: d.DTSN}
+	}
+	n := &e.nbrs[i]
+	n.rank, n.heard = d.Rank, now
+	n.global = joinIID(e.pio.Prefix, iidOf(src))
+	for k := range d.Prefixes[:d.NumPrefixes] {
+		if p := &d.Prefixes[k]; p.RouterAddress && p.Prefix.Addr().Is6() {
+			n.global = p.Prefix.Addr()
+			break
+		}
+	}
+	if i == e.parent && d.DTSN != n.dtsn && d.DTSN.Newer(n.dtsn) {
+		// The parent asks for fresh DAOs (RFC 6550 section 9.6).
+		e.dtsn = e.dtsn.Next()
+		e.pathSeq = e.pathSeq.Next()
+		e.announce = true
+		e.scheduleDAO(now)
+	}
+	n.dtsn = d.DTSN
+	if e.Joined() && !e.poisoned {
+		e.trickle.Consistent()
+	}
+	e.selectParent(now)
+	return nil
+}
+
+// adopt takes a DODAG's identity and parameters from a DIO.
+func (e *Engine) adopt(d *DIO) error {
+	if !d.HasConfig {
+		return e.drop(DropNoConfig, ErrDropped)
+	}
+	if err := e.checkParams(d); err != nil {
+		return err
+	}
+	e.inDODAG = true
+	e.dodagID, e.version = d.DODAGID, d.Version
+	e.takeParams(d)
+	e.clearNbrs()
+	return nil
+}
+
+// checkParams refuses a DIO whose DODAG this engine cannot run.
+func (e *Engine) checkParams(d *DIO) error {
+	c := &d.Config
+	if (d.MOP != MOPNonStoring && d.MOP != MOPStoring) ||
+		(c.OCP != OCPOF0 && c.OCP != OCPMRHOF) || c.MinHopRankIncrease == 0 ||
+		c.TrickleConfig().Validate() != nil {
+		return e.drop(DropUnsupported, ErrDropped)
+	}
+	return nil
+}
+
+// takeParams copies a DIO's DODAG parameters.
+func (e *Engine) takeParams(d *DIO) {
+	e.mop, e.grounded, e.pref = d.MOP, d.Grounded, d.Preference
+	e.conf = d.Config
+	e.setOF()
+	_ = e.trickle.SetConfig(e.conf.TrickleConfig()) // validated by checkParams
+	e.hasPIO = false
+	e.global = netip.Addr{}
+	for k := range d.Prefixes[:d.NumPrefixes] {
+		p := &d.Prefixes[k]
+		if p.Autonomous && p.Prefix.Addr().Is6() && p.Prefix.Bits() <= 64 {
+			e.pio = *p
+			e.pio.Prefix = p.Prefix.Masked()
+			e.pio.RouterAddress = false
+			e.hasPIO = true
+			e.global = joinIID(e.pio.Prefix, e.iid)
+			break
+		}
+	}
+}
+
+// newVersion moves to a newer DODAG version (global repair): the parent
+// set is rebuilt from scratch and routes are announced again.
+func (e *Engine) newVersion(d *DIO) error {
+	if d.HasConfig {
+		if err := e.checkParams(d); err != nil {
+			return err
+		}
+		e.takeParams(d)
+	}
+	e.counters.GlobalRepairs++
+	e.version = d.Version
+	e.clearNbrs()
+	e.pathSeq = e.pathSeq.Next()
+	return nil
+}
+
+// clearNbrs forgets every candidate and the position in the DODAG.
+func (e *Engine) clearNbrs() {
+	for i := range e.nbrs {
+		e.nbrs[i].used = false
+	}
+	e.parent = -1
+	e.rank, e.lowest = InfiniteRank, InfiniteRank
+	e.poisoned = false
+	e.holdUntil = time.Time{}
+}
+
+func (e *Engine) findNbr(a netip.Addr) int {
+	for i := range e.nbrs {
+		if e.nbrs[i].used && e.nbrs[i].addr == a {
+			return i
+		}
+	}
+	return -1
+}
+
+// allocNbr returns a free candidate slot, or replaces the candidate of
+// highest rank (never the parent) if it advertises more than rank.
+func (e *Engine) allocNbr(rank uint16) int {
+	worst := -1
+	for i := range e.nbrs {
+		n := &e.nbrs[i]
+		if !n.used {
+			return i
+		}
+		if i != e.parent && (worst < 0 || n.rank > e.nbrs[worst].rank) {
+			worst = i
+		}
+	}
+	if worst >= 0 && e.nbrs[worst].rank > rank {
+		return worst
+	}
+	return -1
+}
+
+func iidOf(a netip.Addr) [8]byte {
+	b := a.As16()
+	var iid [8]byte
+	copy(iid[:], b[8:])
+	return iid
+}
+
+// linkETX returns the ETX of the link to a neighbour.
+func (e *Engine) linkETX(a netip.Addr) (uint16, bool) {
+	if e.cfg.Metrics == nil {
+		return ETXDivisor, true
+	}
+	return e.cfg.Metrics.LinkETX(a)
+}
+
+// isChild reports whether a neighbour is a next hop of this node's own
+// downward route to it (storing mode): choosing it as parent would loop.
+func (e *Engine) isChild(n *neighbor) bool {
+	if e.mop != MOPStoring || !n.global.IsValid() {
+		return false
+	}
+	r := e.routes.get(n.global)
+	return r != nil && r.nextHop == n.addr
+}
+
+// selectParent runs the objective function over the candidates and
+// applies the result: join, parent switch, rank change or detachment.
+func (e *Engine) selectParent(now time.Time) {
+	if e.root || !e.inDODAG || !e.holdUntil.IsZero() {
+		return
+	}
+	e.cands, e.candIdx = e.cands[:0], e.candIdx[:0]
+	cur := -1
+	mhri := e.conf.MinHopRankIncrease
+	maxRank := uint32(InfiniteRank)
+	if e.conf.MaxRankIncrease != 0 && e.lowest != InfiniteRank {
+		maxRank = uint32(e.lowest) + uint32(e.conf.MaxRankIncrease)
+	}
+	for i := range e.nbrs {
+		n := &e.nbrs[i]
+		if !n.used || n.rank == InfiniteRank {
+			continue
+		}
+		etx, ok := e.linkETX(n.addr)
+		if !ok {
+			continue
+		}
+		// Loop avoidance (RFC 6550 section 8.2.2.4): besides the current
+		// parent, only neighbours of a lower DAGRank than this node's
+		// qualify, so none from the sub-DODAG; a node that lost them all
+		// detaches and poisons before it takes any other. Storing mode
+		// also knows its children from their DAOs.
+		if e.rank != InfiniteRank && i != e.parent &&
+			(DAGRank(n.rank, mhri) >= DAGRank(e.rank, mhri) || e.isChild(n)) {
+			continue
+		}
+		if r := e.of.RankVia(n.rank, etx); r == InfiniteRank || uint32(r) > maxRank {
+			continue
+		}
+		if i == e.parent {
+			cur = len(e.cands)
+		}
+		e.cands = append(e.cands, Candidate{Rank: n.rank, LinkETX: etx})
+		e.candIdx = append(e.candIdx, i)
+	}
+	best := e.of.BestParent(e.cands, cur)
+	if best < 0 {
+		if e.parent >= 0 {
+			e.detach(now)
+		}
+		return
+	}
+	ni := e.candIdx[best]
+	rank := e.of.RankVia(e.cands[best].Rank, e.cands[best].LinkETX)
+	if ni != e.parent {
+		e.counters.ParentChanges++
+		if e.parent >= 0 && e.mop == MOPStoring {
+			e.noPathTo = e.nbrs[e.parent].addr
+		}
+		joining := e.parent < 0
+		if e.mop == MOPStoring {
+			// The new parent cannot be below this node any more.
+			n := &e.nbrs[ni]
+			e.counters.RoutesRemoved += uint64(e.routes.removeNextHop(n.addr))
+			if e.routes.get(n.global) != nil {
+				e.routes.remove(n.global)
+				e.counters.RoutesRemoved++
+			}
+		}
+		e.parent = ni
+		e.pathSeq = e.pathSeq.Next()
+		e.announce = true
+		if joining {
+			if e.poisoned {
+				// Children that missed the poisoning still route
+				// through this node: ask them for fresh DAOs.
+				e.dtsn = e.dtsn.Next()
+			}
+			e.poisoned = false
+			e.disAt = time.Time{}
+			e.trickle.Reset(now)
+		}
+		e.scheduleDAO(now)
+	}
+	old := e.rank
+	e.rank = rank
+	if rank < e.lowest {
+		e.lowest = rank
+	}
+	if old != InfiniteRank && absDiff(old, rank) >= e.conf.MinHopRankIncrease {
+		e.trickle.Reset(now) // a significant rank change
+	}
+}
+
+func absDiff(a, b uint16) uint16 {
+	if a > b {
+		return a - b
+	}
+	return b - a
+}
+
+// detach is local repair (RFC 6550 section 8.2.2.5): the node poisons its
+// sub-DODAG with INFINITE_RANK DIOs, waits DetachHold so that its former
+// children let go of it, and then chooses a parent again.
+func (e *Engine) detach(now time.Time) {
+	e.counters.LocalRepairs++
+	e.parent = -1
+	e.rank, e.lowest = InfiniteRank, InfiniteRank
+	e.poisoned = true
+	for i := range e.nbrs {
+		e.nbrs[i].used = false
+	}
+	hold := e.cfg.DetachHold
+	if hold <= 0 {
+		hold = e.conf.TrickleConfig().Imin()
+	}
+	e.holdUntil = now.Add(hold)
+	// The sub-DODAG let go of this node: its routes are stale.
+	e.counters.RoutesRemoved += uint64(e.routes.n)
+	e.routes.clear()
+	e.daoAt, e.refreshAt, e.ackWait, e.noPathTo = time.Time{}, time.Time{}, false, netip.Addr{}
+	e.queueDIO(AllRPLNodes)
+	e.trickle.Reset(now)
+	e.disInterval = e.cfg.DISInterval
+	e.disAt = now.Add(hold + e.randUpTo(e.disInterval))
+}
+
+// ageCandidates drops candidates that went silent or lost their link.
+func (e *Engine) ageCandidates(now time.Time) {
+	timeout := e.cfg.CandidateTimeout
+	if timeout <= 0 {
+		timeout = 3 * e.trickle.Config().Imax()
+	}
+	for i := range e.nbrs {
+		n := &e.nbrs[i]
+		if !n.used {
+			continue
+		}
+		if _, ok := e.linkETX(n.addr); !ok || now.Sub(n.heard) > timeout {
+			n.used = false
+		}
+	}
+}
+
+// NeighborLost tells the engine that the link to a neighbour (link-local
+// address) is gone: it stops being a parent candidate and storing routes
+// through it are removed.
+func (e *Engine) NeighborLost(now time.Time, neighbor netip.Addr) {
+	neighbor = LinkLocalOf(neighbor)
+	if i := e.findNbr(neighbor); i >= 0 {
+		e.nbrs[i].used = false
+	}
+	e.counters.RoutesRemoved += uint64(e.routes.removeNextHop(neighbor))
+	e.selectParent(now)
+}
+
+// LinkChanged tells the engine that a link's metrics changed (or a link
+// came up); it re-runs parent selection at once instead of at the next
+// ParentCheck.
+func (e *Engine) LinkChanged(now time.Time) { e.selectParent(now) }
+
+// LocalRepair detaches the node from the DODAG as if it had lost all its
+// parents (poison, hold, rejoin).
+func (e *Engine) LocalRepair(now time.Time) {
+	if !e.root && e.parent >= 0 {
+		e.detach(now)
+	}
+}
+
+// GlobalRepair makes a root start a new DODAG version (RFC 6550 section
+// 8.2.2.1): every node rebuilds its parent set and announces its routes
+// again. It also increments the DTSN. It does nothing on a router.
+func (e *Engine) GlobalRepair(now time.Time) {
+	if !e.root {
+		return
+	}
+	e.counters.GlobalRepairs++
+	e.version = e.version.Next()
+	e.dtsn = e.dtsn.Next()
+	e.trickle.Reset(now)
+}
+
+// RefreshRoutes makes a root increment the DTSN so that every node sends
+// its DAOs again (RFC 6550 section 9.6). It does nothing on a router.
+func (e *Engine) RefreshRoutes(now time.Time) {
+	if !e.root {
+		return
+	}
+	e.dtsn = e.dtsn.Next()
+	e.trickle.Reset(now)
+}
+
+// queueDIO queues a DIO to dst (AllRPLNodes or a neighbour).
+func (e *Engine) queueDIO(dst netip.Addr) {
+	if !e.inDODAG {
+		return
+	}
+	m := e.queue(Outbound{Dst: dst, Src: e.ll, HopLimit: hopLimitLink, Code: CodeDIO})
+	dio := DIO{
+		Instance:   e.cfg.Instance,
+		Version:    e.version,
+		Rank:       e.rank,
+		Grounded:   e.grounded,
+		MOP:        e.mop,
+		Preference: e.pref,
+		DTSN:       e.dtsn,
+		DODAGID:    e.dodagID,
+		HasConfig:  true,
+		Config:     e.conf,
+	}
+	if e.hasPIO {
+		dio.NumPrefixes = 1
+		dio.Prefixes[0] = e.pio
+		if e.mop == MOPNonStoring && e.global.IsValid() {
+			// The R flag carries this router's global address, the
+			// parent address of its children's DAOs (RFC 6550 6.7.10).
+			dio.Prefixes[0].RouterAddress = true
+			dio.Prefixes[0].Prefix = netip.PrefixFrom(e.global, e.pio.Prefix.Bits())
+		}
+	}
+	b, err := dio.Append(m.buf)
+	if err != nil {
+		e.unqueue()
+		return
+	}
+	m.buf = b
+	e.counters.DIOSent++
+}
+
+// queueDIS queues a DIS without options.
+func (e *Engine) queueDIS(dst netip.Addr) {
+	m := e.queue(Outbound{Dst: dst, Src: e.ll, HopLimit: hopLimitLink, Code: CodeDIS})
+	var d DIS
+	b, err := d.Append(m.buf)
+	if err != nil {
+		e.unqueue()
+		return
+	}
+	m.buf = b
+	e.counters.DISSent++
+}

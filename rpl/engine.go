@@ -1,0 +1,645 @@
+package rpl
+
+import (
+	"errors"
+	"math/rand/v2"
+	"net/netip"
+	"time"
+)
+
+// LinkMetrics supplies the link statistics the objective functions need.
+// The node implements it from MLE's link table.
+type LinkMetrics interface {
+	// LinkETX returns the ETX (times ETXDivisor) of the link to the
+	// neighbour with link-local address neighbor, and ok = false when
+	// there is no usable link to it (no MLE link established, or lost).
+	LinkETX(neighbor netip.Addr) (etx uint16, ok bool)
+}
+
+// DODAGParams are the DODAG-wide parameters a root advertises in its DIOs
+// (base object, DODAG Configuration option and Prefix Information option).
+// Routers take them from the DIOs they hear.
+type DODAGParams struct {
+	// Prefix is the /64 (or shorter) prefix advertised in the PIO with the
+	// A flag; nodes form their global address from it and their IID.
+	Prefix netip.Prefix
+	// DODAGID is the root's global address; zero means Prefix + the
+	// root's IID.
+	DODAGID netip.Addr
+	// MOP is MOPNonStoring or MOPStoring.
+	MOP MOP
+	// OCP selects the objective function: OCPOF0 or OCPMRHOF.
+	OCP uint16
+	// MinHopRankIncrease is the rank step of one hop.
+	MinHopRankIncrease uint16
+	// MaxRankIncrease bounds the rank increase of local repair; 0
+	// disables the limit.
+	MaxRankIncrease uint16
+	// Trickle holds the DIO Trickle parameters.
+	Trickle TrickleConfig
+	// DefaultLifetime and LifetimeUnit (seconds) give DAO route lifetimes:
+	// DefaultLifetime × LifetimeUnit; a DefaultLifetime of 0xFF is
+	// infinite.
+	DefaultLifetime uint8
+	LifetimeUnit    uint16
+	// Preference is the 3-bit DODAGPreference (7 most preferred).
+	Preference uint8
+	// PCS is the Path Control Size, 0..7.
+	PCS uint8
+	// Version is the initial DODAG version. A root should persist it and
+	// start from a newer one after a restart (see GlobalRepair).
+	Version Lollipop
+	// AnnounceRPI9008 sets the DODAG Configuration flag that announces
+	// RPI option type 0x23 (RFC 9008).
+	AnnounceRPI9008 bool
+}
+
+// DefaultDODAGParams returns meshgw's root defaults for prefix: non-storing
+// mode, MRHOF with MinHopRankIncrease 128 and MaxRankIncrease 7 hops,
+// Trickle 12/8/10, route lifetime 30 × 60 s, version LollipopInit. They
+// suit Contiki-NG (lite and classic) nodes; see the package documentation
+// for RIOT.
+func DefaultDODAGParams(prefix netip.Prefix) DODAGParams {
+	return DODAGParams{
+		Prefix:             prefix,
+		MOP:                MOPNonStoring,
+		OCP:                OCPMRHOF,
+		MinHopRankIncrease: 128,
+		MaxRankIncrease:    7 * 128,
+		Trickle:            DefaultTrickleConfig(),
+		DefaultLifetime:    30,
+		LifetimeUnit:       60,
+		Version:            LollipopInit,
+	}
+}
+
+// ContikiNGParams returns root parameters for a mesh of Contiki-NG RPL-lite
+// nodes: MOP 1 (the only mode RPL-lite has), OCP 1 (MRHOF),
+// MinHopRankIncrease 128, MaxRankIncrease 8 hops, Trickle 12/8/10,
+// lifetime 30 × 60 s.
+func ContikiNGParams(prefix netip.Prefix) DODAGParams {
+	p := DefaultDODAGParams(prefix)
+	p.MaxRankIncrease = 8 * 128
+	return p
+}
+
+// RIOTParams returns root parameters for a mesh of RIOT gnrc_rpl nodes:
+// MOP 2 (storing, the only mode RIOT routes in), OCP 0 (OF0, the only
+// objective function RIOT has), MinHopRankIncrease 256, MaxRankIncrease 0
+// (RIOT's default), Trickle 12/8/10 (RIOT follows the root's DODAG
+// Configuration option), lifetime 5 × 60 s as RIOT uses.
+func RIOTParams(prefix netip.Prefix) DODAGParams {
+	p := DefaultDODAGParams(prefix)
+	p.MOP, p.OCP = MOPStoring, OCPOF0
+	p.MinHopRankIncrease, p.MaxRankIncrease = 256, 0
+	p.DefaultLifetime = 5
+	return p
+}
+
+// Config configures an Engine. Zero durations and sizes take the defaults
+// documented on each field.
+type Config struct {
+	// Root makes the engine the DODAG root; DODAG then holds the DODAG's
+	// parameters. Routers learn the parameters from DIOs.
+	Root  bool
+	DODAG DODAGParams
+	// LinkLocal is this node's link-local address (fe80::/64); its low 64
+	// bits are the IID of every address the engine forms.
+	LinkLocal netip.Addr
+	// Instance is the RPLInstanceID (global instances, below 128).
+	Instance uint8
+	// Rand is the random source (Trickle, jitter); required.
+	Rand *rand.Rand
+	// Metrics supplies link ETX; nil means every neighbour heard is a link
+	// of ETX 1.
+	Metrics LinkMetrics
+
+	// RPIType is the RPL Option type of the RPIs this node emits:
+	// RPIType6553 (default) or RPIType9008.
+	RPIType uint8
+	// NoDAOACK stops requesting DAO-ACKs (the K flag).
+	NoDAOACK bool
+	// DAOAckTimeout is the wait for a DAO-ACK before a retry (5 s).
+	DAOAckTimeout time.Duration
+	// DAORetries is the number of DAO retransmissions (5).
+	DAORetries int
+	// DAODelay is the mean delay before a DAO after a change (2 s,
+	// jittered ±50 %).
+	DAODelay time.Duration
+	// DISInterval is the first DIS delay while joining (1 s); it doubles
+	// up to DISMaxInterval (60 s).
+	DISInterval, DISMaxInterval time.Duration
+	// MaxParents bounds the parent candidate table (8).
+	MaxParents int
+	// MaxRoutes bounds the downward route table: storing routes, or the
+	// non-storing root's DAO parent graph (1024).
+	MaxRoutes int
+	// DetachHold is how long a node that poisoned its sub-DODAG waits
+	// before it chooses a new parent (the Trickle Imin).
+	DetachHold time.Duration
+	// ParentCheck is the period of parent re-evaluation and candidate
+	// ageing (15 s).
+	ParentCheck time.Duration
+	// CandidateTimeout drops candidates not heard for this long (three
+	// maximum Trickle intervals).
+	CandidateTimeout time.Duration
+}
+
+// Engine errors beside the codec's sentinels.
+var (
+	// ErrConfig reports an invalid Config.
+	ErrConfig = errors.New("rpl: invalid engine configuration")
+	// ErrChecksum reports a control message with a wrong ICMPv6 checksum.
+	ErrChecksum = errors.New("rpl: bad ICMPv6 checksum")
+	// ErrDropped reports a well-formed control message the engine did not
+	// act on; Counters.Drops says why.
+	ErrDropped = errors.New("rpl: control message dropped")
+)
+
+// AllRPLNodes is ff02::1a, the link-scope multicast address of DIOs and
+// DISes.
+var AllRPLNodes = netip.AddrFrom16([16]byte{0xff, 0x02, 15: 0x1a})
+
+// Outbound describes a control message the node must send. The node builds
+// the IPv6 header from Src to Dst with HopLimit and computes the checksum
+// with SetChecksum.
+type Outbound struct {
+	// Dst is AllRPLNodes, a neighbour's link-local address, or (DAO and
+	// DAO-ACK in non-storing mode) a global address several hops away,
+	// which the node routes like any packet.
+	Dst netip.Addr
+	// Src is the source address: the link-local address, or the global
+	// address for end-to-end messages.
+	Src netip.Addr
+	// HopLimit is 255 for link-local messages and 64 otherwise.
+	HopLimit uint8
+	// Code is the message's code.
+	Code Code
+}
+
+type outMsg struct {
+	Outbound
+	buf []byte
+}
+
+// neighbor is an entry of the parent candidate table.
+type neighbor struct {
+	used   bool
+	addr   netip.Addr // link-local
+	global netip.Addr
+	rank   uint16
+	dtsn   Lollipop
+	heard  time.Time
+}
+
+// Engine is the sans-I/O RPL protocol engine of one node: root or router,
+// one instance, one grounded DODAG. The owner feeds it control messages
+// (HandleMessage), link events (NeighborLost, LinkChanged) and time
+// (Poll at Deadline), asks it where packets go (Forward), and sends what
+// PopOutbound returns. It starts no goroutine, reads no clock and is not
+// safe for concurrent use.
+//
+// A router's DODAG membership:
+//
+//	detached (no DODAG) --DIO with config--> joined (rank, parent)
+//	joined --all parents lost--> poisoning (INFINITE_RANK DIOs, DetachHold)
+//	poisoning --hold over, candidate--> joined   (local repair)
+//	joined --DIO with a newer version--> joined (global repair)
+type Engine struct {
+	cfg  Config
+	rng  *rand.Rand
+	root bool
+	ll   netip.Addr
+	iid  [8]byte
+
+	// DODAG identity and parameters.
+	inDODAG  bool // the DODAG identity below is known
+	dodagID  netip.Addr
+	version  Lollipop
+	mop      MOP
+	conf     DODAGConfig
+	pio      PrefixInfo
+	hasPIO   bool
+	global   netip.Addr
+	grounded bool
+	pref     uint8
+	of       ObjectiveFunction
+	of0      OF0
+	mrhof    MRHOF
+
+	// Position.
+	rank      uint16
+	lowest    uint16 // lowest rank advertised in this version
+	dtsn      Lollipop
+	parent    int // index in nbrs, or -1
+	nbrs      []neighbor
+	cands     []Candidate
+	candIdx   []int
+	poisoned  bool
+	holdUntil time.Time
+
+	trickle *Trickle
+
+	// Timers.
+	disAt       time.Time
+	disInterval time.Duration
+	daoAt       time.Time
+	ackAt       time.Time
+	ackWait     bool
+	ackSeq      Lollipop
+	retries     int
+	refreshAt   time.Time
+	checkAt     time.Time
+	noPathTo    netip.Addr // old parent owed a No-Path DAO
+	announce    bool       // the next DAO re-announces the sub-DODAG
+	daoSeq      Lollipop
+	pathSeq     Lollipop
+
+	routes routeTable
+	graph  nsGraph
+
+	out     []outMsg
+	outHead int
+	outN    int
+
+	msg      Message
+	fwdDAO   DAO
+	counters Counters
+}
+
+// Defaults.
+const (
+	defaultDAOAckTimeout = 5 * time.Second
+	defaultDAORetries    = 5
+	defaultDAODelay      = 2 * time.Second
+	defaultDIS           = time.Second
+	defaultDISMax        = 60 * time.Second
+	defaultMaxParents    = 8
+	defaultMaxRoutes     = 1024
+	defaultParentCheck   = 15 * time.Second
+	hopLimitLink         = 255
+	hopLimitE2E          = 64
+	// maxSourceRouteHops bounds a computed source route; a longer DAO
+	// parent chain is treated as a loop.
+	maxSourceRouteHops = 64
+)
+
+// New returns an Engine. A root's DODAG exists at once; a router starts
+// detached. Call Start before anything else.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Rand == nil || !cfg.LinkLocal.Is6() || !cfg.LinkLocal.IsLinkLocalUnicast() ||
+		cfg.Instance&LocalInstanceFlag != 0 {
+		return nil, ErrConfig
+	}
+	if cfg.RPIType == 0 {
+		cfg.RPIType = RPIType6553
+	}
+	if !IsRPIType(cfg.RPIType) {
+		return nil, ErrConfig
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&cfg.DAOAckTimeout, defaultDAOAckTimeout)
+	def(&cfg.DAODelay, defaultDAODelay)
+	def(&cfg.DISInterval, defaultDIS)
+	def(&cfg.DISMaxInterval, defaultDISMax)
+	def(&cfg.ParentCheck, defaultParentCheck)
+	if cfg.DAORetries <= 0 {
+		cfg.DAORetries = defaultDAORetries
+	}
+	if cfg.MaxParents <= 0 {
+		cfg.MaxParents = defaultMaxParents
+	}
+	if cfg.MaxRoutes <= 0 {
+		cfg.MaxRoutes = defaultMaxRoutes
+	}
+	e := &Engine{
+		cfg:     cfg,
+		rng:     cfg.Rand,
+		root:    cfg.Root,
+		ll:      cfg.LinkLocal,
+		parent:  -1,
+		rank:    InfiniteRank,
+		lowest:  InfiniteRank,
+		nbrs:    make([]neighbor, cfg.MaxParents),
+		cands:   make([]Candidate, 0, cfg.MaxParents),
+		candIdx: make([]int, 0, cfg.MaxParents),
+		dtsn:    LollipopInit,
+		daoSeq:  LollipopInit,
+		pathSeq: LollipopInit,
+	}
+	a := cfg.LinkLocal.As16()
+	copy(e.iid[:], a[8:])
+	tc := DefaultTrickleConfig()
+	if cfg.Root {
+		if err := e.initRoot(); err != nil {
+			return nil, err
+		}
+		tc = e.conf.TrickleConfig()
+	}
+	t, err := NewTrickle(tc, cfg.Rand)
+	if err != nil {
+		return nil, ErrConfig
+	}
+	e.trickle = t
+	e.routes.init(cfg.MaxRoutes)
+	if cfg.Root && e.mop == MOPNonStoring {
+		e.graph.init(cfg.MaxRoutes)
+	}
+	return e, nil
+}
+
+func (e *Engine) initRoot() error {
+	p := e.cfg.DODAG
+	if !p.Prefix.IsValid() || !p.Prefix.Addr().Is6() || p.Prefix.Bits() > 64 ||
+		(p.MOP != MOPNonStoring && p.MOP != MOPStoring) ||
+		(p.OCP != OCPOF0 && p.OCP != OCPMRHOF) || p.MinHopRankIncrease == 0 ||
+		p.Preference > 7 || p.PCS > 7 || p.LifetimeUnit == 0 || p.DefaultLifetime == 0 ||
+		p.Trickle.Validate() != nil {
+		return ErrConfig
+	}
+	e.inDODAG, e.grounded = true, true
+	e.mop, e.version, e.pref = p.MOP, p.Version, p.Preference
+	e.global = joinIID(p.Prefix, e.iid)
+	e.dodagID = p.DODAGID
+	if !e.dodagID.IsValid() {
+		e.dodagID = e.global
+	}
+	if !e.dodagID.Is6() {
+		return ErrConfig
+	}
+	e.conf = DODAGConfig{
+		PCS:                  p.PCS,
+		DIOIntervalDoublings: p.Trickle.Doublings,
+		DIOIntervalMin:       p.Trickle.IminExp,
+		DIORedundancy:        p.Trickle.Redundancy,
+		MaxRankIncrease:      p.MaxRankIncrease,
+		MinHopRankIncrease:   p.MinHopRankIncrease,
+		OCP:                  p.OCP,
+		DefaultLifetime:      p.DefaultLifetime,
+		LifetimeUnit:         p.LifetimeUnit,
+	}
+	if p.AnnounceRPI9008 {
+		e.conf.Flags |= ConfigFlagRPI9008
+	}
+	e.pio = PrefixInfo{
+		Prefix:            p.Prefix.Masked(),
+		Autonomous:        true,
+		ValidLifetime:     0xFFFFFFFF,
+		PreferredLifetime: 0xFFFFFFFF,
+	}
+	e.hasPIO = true
+	e.setOF()
+	e.rank = RootRank(p.MinHopRankIncrease)
+	e.lowest = e.rank
+	return nil
+}
+
+// setOF selects the objective function of the DODAG's configuration.
+func (e *Engine) setOF() {
+	mhri := e.conf.MinHopRankIncrease
+	if e.conf.OCP == OCPMRHOF {
+		e.mrhof = *NewMRHOF(mhri)
+		e.of = &e.mrhof
+	} else {
+		e.of0 = *NewOF0(mhri)
+		e.of = &e.of0
+	}
+}
+
+// joinIID returns the address of prefix with the interface identifier iid.
+func joinIID(p netip.Prefix, iid [8]byte) netip.Addr {
+	a := p.Masked().Addr().As16()
+	copy(a[8:], iid[:])
+	return netip.AddrFrom16(a)
+}
+
+// LinkLocalOf returns fe80::IID for the IID of a: meshgw assumes, as
+// Contiki-NG and RIOT do, that a node's link-local and global addresses
+// share the IID derived from its EUI-64.
+func LinkLocalOf(a netip.Addr) netip.Addr {
+	b := a.As16()
+	ll := [16]byte{0: 0xfe, 1: 0x80}
+	copy(ll[8:], b[8:])
+	return netip.AddrFrom16(ll)
+}
+
+// Start begins operation at now: a root starts sending DIOs, a router
+// starts soliciting them.
+func (e *Engine) Start(now time.Time) {
+	e.checkAt = now.Add(e.cfg.ParentCheck)
+	if e.root {
+		e.trickle.Reset(now)
+		return
+	}
+	e.disInterval = e.cfg.DISInterval
+	e.disAt = now.Add(e.randUpTo(e.disInterval))
+}
+
+// randUpTo returns a random duration in [0, d].
+func (e *Engine) randUpTo(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return time.Duration(e.rng.Int64N(int64(d) + 1))
+}
+
+// jitter returns d scaled by a random factor in [0.5, 1.5].
+func (e *Engine) jitter(d time.Duration) time.Duration {
+	return d/2 + e.randUpTo(d)
+}
+
+// Deadline returns when the engine next needs Poll; the zero time means
+// never (nothing is scheduled).
+func (e *Engine) Deadline() time.Time {
+	var d time.Time
+	early := func(t time.Time) {
+		if !t.IsZero() && (d.IsZero() || t.Before(d)) {
+			d = t
+		}
+	}
+	early(e.trickle.Deadline())
+	early(e.disAt)
+	early(e.daoAt)
+	if e.ackWait {
+		early(e.ackAt)
+	}
+	early(e.refreshAt)
+	early(e.checkAt)
+	early(e.holdUntil)
+	early(e.routes.nextExpiry)
+	early(e.graph.nextExpiry)
+	return d
+}
+
+// Poll runs the timers that are due at now.
+func (e *Engine) Poll(now time.Time) {
+	due := func(t time.Time) bool { return !t.IsZero() && !now.Before(t) }
+	if due(e.holdUntil) {
+		e.holdUntil = time.Time{}
+		e.selectParent(now)
+	}
+	if due(e.checkAt) {
+		e.checkAt = now.Add(e.cfg.ParentCheck)
+		e.ageCandidates(now)
+		e.selectParent(now)
+	}
+	if due(e.routes.nextExpiry) {
+		e.counters.RoutesExpired += uint64(e.routes.expire(now))
+	}
+	if due(e.graph.nextExpiry) {
+		e.counters.RoutesExpired += uint64(e.graph.expire(now))
+	}
+	if e.trickle.Poll(now) {
+		e.queueDIO(AllRPLNodes)
+	}
+	if due(e.disAt) {
+		e.disAt = time.Time{}
+		if !e.root && e.parent < 0 {
+			e.queueDIS(AllRPLNodes)
+			e.disInterval = min(e.disInterval*2, e.cfg.DISMaxInterval)
+			e.disAt = now.Add(e.jitter(e.disInterval))
+		}
+	}
+	if due(e.ackAt) && e.ackWait {
+		e.ackWait = false
+		if e.retries < e.cfg.DAORetries {
+			e.retries++
+			e.counters.DAORetransmits++
+			e.sendDAO(now)
+		} else {
+			e.counters.DAOFailures++
+			e.refreshAt = now.Add(e.jitter(e.refreshPeriod() / 4))
+		}
+	}
+	if due(e.daoAt) {
+		e.daoAt = time.Time{}
+		e.retries = 0
+		e.sendDAO(now)
+	}
+	if due(e.refreshAt) {
+		e.refreshAt = time.Time{}
+		e.retries = 0
+		e.sendDAO(now)
+	}
+}
+
+// PopOutbound appends the next control message to send to buf and returns
+// the extended buffer, its addressing, and ok = false when there is none.
+// The message's checksum is zero; the node fills it in with SetChecksum.
+func (e *Engine) PopOutbound(buf []byte) ([]byte, Outbound, bool) {
+	if e.outHead >= e.outN {
+		e.outHead, e.outN = 0, 0
+		return buf, Outbound{}, false
+	}
+	m := &e.out[e.outHead]
+	e.outHead++
+	return append(buf, m.buf...), m.Outbound, true
+}
+
+// PendingOutbound returns the number of messages PopOutbound still holds.
+func (e *Engine) PendingOutbound() int { return e.outN - e.outHead }
+
+// queue reserves an outbox slot; the caller appends the message to its
+// buf (reset to length 0).
+func (e *Engine) queue(ob Outbound) *outMsg {
+	if e.outN == len(e.out) {
+		e.out = append(e.out, outMsg{buf: make([]byte, 0, 128)})
+	}
+	m := &e.out[e.outN]
+	e.outN++
+	m.Outbound = ob
+	m.buf = m.buf[:0]
+	return m
+}
+
+// unqueue drops the slot queue returned last (encoding failed).
+func (e *Engine) unqueue() { e.outN-- }
+
+// GlobalAddr returns this node's global address, formed from the DODAG's
+// prefix and the IID, once known.
+func (e *Engine) GlobalAddr() (netip.Addr, bool) { return e.global, e.global.IsValid() }
+
+// IsLocal reports whether a is one of this node's unicast addresses.
+func (e *Engine) IsLocal(a netip.Addr) bool {
+	return a == e.ll || (e.global.IsValid() && a == e.global)
+}
+
+// Counters returns the engine's counters.
+func (e *Engine) Counters() Counters { return e.counters }
+
+// Joined reports whether the node is part of a DODAG with a finite rank:
+// the root always, a router once it has a preferred parent.
+func (e *Engine) Joined() bool { return e.root || e.parent >= 0 }
+
+// Parent returns the preferred parent's link-local address.
+func (e *Engine) Parent() (netip.Addr, bool) {
+	if e.parent < 0 {
+		return netip.Addr{}, false
+	}
+	return e.nbrs[e.parent].addr, true
+}
+
+// Rank returns the node's rank (InfiniteRank when detached).
+func (e *Engine) Rank() uint16 { return e.rank }
+
+// State is a snapshot of the engine for reports.
+type State struct {
+	Root   bool
+	Joined bool
+	// Poisoned reports a router that lost all parents and advertises
+	// INFINITE_RANK while it waits to rejoin.
+	Poisoned bool
+	Rank     uint16
+	// DAGRank is floor(Rank / MinHopRankIncrease).
+	DAGRank uint16
+	// Parent is the preferred parent's link-local address.
+	Parent netip.Addr
+	// ParentSetSize counts candidates whose rank is below this node's.
+	ParentSetSize int
+	Instance      uint8
+	DODAGID       netip.Addr
+	Version       Lollipop
+	DTSN          Lollipop
+	MOP           MOP
+	OCP           uint16
+	// Global is the global address formed from the DODAG's prefix.
+	Global netip.Addr
+	// Routes counts downward routes: storing-mode routes, or at a
+	// non-storing root the nodes of the DAO parent graph.
+	Routes int
+}
+
+// State returns a snapshot of the engine.
+func (e *Engine) State() State {
+	s := State{
+		Root:     e.root,
+		Joined:   e.Joined(),
+		Poisoned: e.poisoned,
+		Rank:     e.rank,
+		Instance: e.cfg.Instance,
+		DODAGID:  e.dodagID,
+		Version:  e.version,
+		DTSN:     e.dtsn,
+		MOP:      e.mop,
+		OCP:      e.conf.OCP,
+		Global:   e.global,
+		Routes:   e.routes.n + e.graph.n,
+	}
+	if e.inDODAG {
+		s.DAGRank = DAGRank(e.rank, e.conf.MinHopRankIncrease)
+		for i := range e.nbrs {
+			n := &e.nbrs[i]
+			if n.used && n.rank != InfiniteRank && DAGRank(n.rank, e.conf.MinHopRankIncrease) < s.DAGRank {
+				s.ParentSetSize++
+			}
+		}
+	}
+	if e.parent >= 0 {
+		s.Parent = e.nbrs[e.parent].addr
+	}
+	return s
+}
