@@ -85,6 +85,7 @@ func TestSimBadFlags(t *testing.T) {
 		{"sim", "--topology", "hexagon"},
 		{"sim", "--duration", "-1s"},
 		{"sim", "extra"},
+		{"sim", "--attack", "jamming"},
 		{"frobnicate"},
 	} {
 		var out, errb bytes.Buffer

@@ -29,12 +29,15 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.DurationVar(&o.BroadcastInterval, "broadcast-interval", 0, "every node broadcasts a secured 60-byte frame at this interval (0: off)")
 	fs.StringVar(&pcapPath, "pcap", "", "write every frame on the medium to this pcap `file`")
 	fs.StringVar(&o.ZEP, "zep", "", "stream every frame as ZEP v2 to this UDP `host:port`")
-	fs.BoolVar(&o.Open, "open", false, "turn link-layer security off (interop profile)")
+	fs.BoolVar(&o.Open, "open", false, "turn link-layer and MLE security off (interop profile)")
+	mleOn := fs.Bool("mle", true, "run MLE link establishment (false: plain 802.15.4 neighbours)")
+	fs.StringVar(&o.Attack, "attack", "", "add an attacker: replay (records frames, replays them in the second half)")
 	fs.BoolVar(&asJSON, "json", false, "print the report as one JSON object")
 	fs.BoolVar(&quiet, "quiet", false, "no progress lines")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	o.NoMLE = !*mleOn
 	if fs.NArg() > 0 {
 		return fmt.Errorf("sim: unexpected argument %q", fs.Arg(0))
 	}

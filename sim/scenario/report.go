@@ -23,6 +23,9 @@ type Report struct {
 	Power     Power     `json:"power"`
 	Failures  Failures  `json:"failures"`
 
+	// Attack is present when the run had an attacker.
+	Attack *Attack `json:"attack,omitempty"`
+
 	// PeakHeapMiB is the largest Go heap seen during the run.
 	PeakHeapMiB float64 `json:"peak_heap_mib"`
 }
@@ -43,7 +46,16 @@ type Broadcast struct {
 	FrameBytes int    `json:"frame_bytes"` // PSDU length of each, FCS included
 }
 
-// MLE is filled by the MLE layer.
+// Attack reports what the attacker did.
+type Attack struct {
+	Recorded int `json:"recorded"` // frames recorded
+	Replayed int `json:"replayed"` // frames put back on the air, variants included
+}
+
+// MLE is filled by the MLE layer: established links (each counted once),
+// replayed or stale messages and secured frames rejected by MLE's and the
+// MAC's replay checks, and replays accepted (a counter accepted at or below
+// one accepted before from the same sender and key).
 type MLE struct {
 	Links          uint64 `json:"links"`
 	ReplayRejected uint64 `json:"replay_rejected"`
@@ -115,5 +127,8 @@ meshgw simulation report
 		r.Traffic.DeliveredDown, r.Traffic.SentDown, r.Traffic.PDRDown,
 		r.Traffic.LatencyP50ms, r.Traffic.LatencyP99ms,
 		r.Power.MeanTxDBm, r.Power.TxEnergyMJ)
+	if err == nil && r.Attack != nil {
+		_, err = fmt.Fprintf(w, "  attack         %d frames recorded, %d replays sent\n", r.Attack.Recorded, r.Attack.Replayed)
+	}
 	return err
 }

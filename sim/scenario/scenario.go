@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/meshgw/meshgw/mle"
 	"github.com/meshgw/meshgw/node"
 	"github.com/meshgw/meshgw/radio"
 	"github.com/meshgw/meshgw/sim"
@@ -39,8 +40,15 @@ type Options struct {
 	TxPowerDBm int8
 	// Channel is the 2.4 GHz channel (15).
 	Channel uint8
-	// Open turns link-layer security off (the interop profile).
+	// Open turns link-layer and MLE security off (the interop profile).
 	Open bool
+	// NoMLE turns Mesh Link Establishment off: nodes accept secured frames
+	// from any sender that has the key, as plain 802.15.4 does.
+	NoMLE bool
+	// Attack adds an attacker: "replay" records frames during the first
+	// half of the run and replays them, verbatim and with raised counters
+	// and changed keys, during the second half.
+	Attack string
 	// BroadcastInterval makes every node broadcast a secured 60-byte frame
 	// (a link-local multicast UDP datagram) at this interval, starting at a
 	// random offset: the MAC-only load. Zero: none.
@@ -90,6 +98,9 @@ func (o *Options) defaults() error {
 	}
 	if o.Channel == 0 {
 		o.Channel = 15
+	}
+	if o.Attack != "" && o.Attack != "replay" {
+		return fmt.Errorf("scenario: unknown attack %q (known: replay)", o.Attack)
 	}
 	if o.BroadcastInterval < 0 {
 		return fmt.Errorf("scenario: broadcast interval %v is negative", o.BroadcastInterval)
@@ -142,7 +153,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &run{o: o, m: m, report: &Report{Nodes: m.Len(), Seed: o.Seed}}
+	r := &run{o: o, m: m, report: &Report{Nodes: m.Len(), Seed: o.Seed}, accepted: map[acceptKey]uint32{}}
+	if o.Attack == "replay" {
+		// The attacker is one more radio, at the centre of the mesh.
+		topo.Positions = append(topo.Positions, centre(topo))
+		if m, err = sim.New(topo, cfg); err != nil {
+			return nil, err
+		}
+		r.m = m
+	}
 	if o.Pcap != nil {
 		if err := m.CapturePcap(o.Pcap); err != nil {
 			return nil, err
@@ -177,6 +196,8 @@ type run struct {
 	peakHeap uint64
 
 	bsent, brecv uint64
+	accepted     map[acceptKey]uint32
+	attacker     *attacker
 }
 
 // station runs one node and its traffic on the medium.
@@ -225,13 +246,48 @@ func (r *run) nodeConfig(i int, host node.Host) node.Config {
 		TxPowerDBm: r.o.TxPowerDBm,
 		Host:       host,
 	}
-	if r.o.Open {
+	k := sha256.Sum256(fmt.Appendf(nil, "meshgw simulation network key %d", r.o.Seed))
+	switch {
+	case r.o.Open:
 		c.Security.Open = true
-	} else {
-		k := sha256.Sum256(fmt.Appendf(nil, "meshgw simulation network key %d", r.o.Seed))
+		if !r.o.NoMLE {
+			c.MLE = &mle.Config{Unsecured: true, ReceiveSensitivity: sensitivityDBm}
+		}
+	case r.o.NoMLE:
 		copy(c.Security.Key[:], k[:16])
+	default:
+		c.MLE = &mle.Config{ReceiveSensitivity: sensitivityDBm}
+		copy(c.MLE.NetworkKey[:], k[:16])
+	}
+	if r.accepted != nil {
+		c.AcceptHook = r.acceptHook(i)
 	}
 	return c
+}
+
+// sensitivityDBm is the simulated radio's receive sensitivity.
+const sensitivityDBm = -100
+
+// acceptKey names one sender's counter space at one receiver.
+type acceptKey struct {
+	rx    int32
+	layer node.Layer
+	src   wpan.ExtAddr
+	key   uint32
+}
+
+// acceptHook returns node rx's AcceptHook: a counter accepted at or below
+// one accepted before from the same sender and key is a replay that got
+// through.
+func (r *run) acceptHook(rx int) func(node.Layer, wpan.ExtAddr, uint32, uint32) {
+	return func(layer node.Layer, src wpan.ExtAddr, key, counter uint32) {
+		k := acceptKey{int32(rx), layer, src, key}
+		if last, ok := r.accepted[k]; ok && counter <= last {
+			r.report.MLE.ReplayAccepted++
+			return
+		}
+		r.accepted[k] = counter
+	}
 }
 
 func (r *run) build() error {
@@ -240,7 +296,12 @@ func (r *run) build() error {
 	if err != nil {
 		return err
 	}
-	r.stations = make([]*station, r.m.Len())
+	nodes := r.m.Len()
+	if r.o.Attack != "" {
+		nodes--
+	}
+	r.report.Nodes = nodes
+	r.stations = make([]*station, nodes)
 	for i := range r.stations {
 		s := &station{r: r, interval: r.o.BroadcastInterval}
 		n, err := node.New(r.nodeConfig(i, s), r.m.Radio(sim.NodeID(i)))
@@ -258,6 +319,9 @@ func (r *run) build() error {
 		r.stations[i] = s
 	}
 	r.report.Broadcast.FrameBytes = BroadcastFrameBytes
+	if r.o.Attack == "replay" {
+		return r.addAttacker(sim.NodeID(nodes))
+	}
 	return nil
 }
 
@@ -341,11 +405,21 @@ func (r *run) finish() {
 	}
 	rep.Broadcast.Sent, rep.Broadcast.Received = r.bsent, r.brecv
 	var energy, dbmAir, air float64
-	for i := range r.stations {
+	for i := range r.m.Len() {
 		nm := r.m.NodeMetrics(sim.NodeID(i))
 		energy += nm.TxEnergyJ
 		dbmAir += nm.MeanTxDBm * nm.Airtime.Seconds()
 		air += nm.Airtime.Seconds()
+	}
+	var links int
+	for _, st := range r.stations {
+		links += st.n.Links()
+		s := st.n.Stats()
+		rep.MLE.ReplayRejected += s.MLE.ReplayRejected() + s.Drops[node.DropReplay]
+	}
+	rep.MLE.Links = uint64(links / 2)
+	if a := r.attacker; a != nil {
+		rep.Attack = &Attack{Recorded: a.recorded, Replayed: a.sent}
 	}
 	rep.Power.TxEnergyMJ = energy * 1000
 	if air > 0 {

@@ -9,8 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshgw/meshgw/mle"
+	"github.com/meshgw/meshgw/node"
 	"github.com/meshgw/meshgw/sim"
 	"github.com/meshgw/meshgw/wpan"
+	"github.com/meshgw/meshgw/wpan/lowpan"
 )
 
 func TestTopologyFileScenario(t *testing.T) {
@@ -38,8 +41,9 @@ func TestTopologyFileScenario(t *testing.T) {
 	}
 }
 
-// securedFrames runs o with a pcap and counts the frames on the medium with
-// and without the Security Enabled bit.
+// securedFrames runs o with a pcap and counts the data frames on the medium
+// that are secured at the MAC layer or carry an MLE message secured at the
+// MLE layer (secured), and those that are neither (open).
 func securedFrames(t *testing.T, o Options) (secured, open int) {
 	t.Helper()
 	var buf bytes.Buffer
@@ -58,13 +62,30 @@ func securedFrames(t *testing.T, o Options) (secured, open int) {
 		if err := f.Decode(rec[hl : len(rec)-wpan.FCSLen]); err != nil {
 			t.Fatalf("frame on the medium does not decode: %v", err)
 		}
-		if f.Security {
+		if f.Type != wpan.FrameData {
+			continue
+		}
+		if f.Security || mleSuite(t, &f) == mle.Suite154 {
 			secured++
 		} else {
 			open++
 		}
 	}
 	return secured, open
+}
+
+// mleSuite returns the MLE security suite of an unsecured frame carrying
+// MLE, or 0xff (unsecured) for anything else.
+func mleSuite(t *testing.T, f *wpan.Frame) mle.SecuritySuite {
+	var ctx lowpan.Contexts
+	pkt, err := lowpan.Decompress(nil, f.Payload, f.Src, f.Dst, &ctx)
+	if err != nil {
+		t.Fatalf("unsecured frame does not decompress: %v", err)
+	}
+	if len(pkt) > 48 && pkt[6] == 17 && binary.BigEndian.Uint16(pkt[42:44]) == mle.Port {
+		return mle.SecuritySuite(pkt[48])
+	}
+	return mle.SuiteNone
 }
 
 func TestSecurityIsOnByDefault(t *testing.T) {
@@ -105,5 +126,61 @@ func TestCancel(t *testing.T) {
 	_, err := Run(ctx, Options{Nodes: 10, Duration: time.Hour})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run on a cancelled context: %v", err)
+	}
+}
+
+// TestReplayAttack runs the replay attacker against a secured MLE mesh:
+// replays are rejected and none is accepted.
+func TestReplayAttack(t *testing.T) {
+	rep, err := Run(context.Background(), Options{
+		Nodes: 25, Neighbors: 8, Duration: 6 * time.Minute, BroadcastInterval: 10 * time.Second, Attack: "replay", Seed: 4,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Attack == nil || rep.Attack.Recorded == 0 || rep.Attack.Replayed <= rep.Attack.Recorded {
+		t.Fatalf("attacker did little: %+v", rep.Attack)
+	}
+	if rep.MLE.Links == 0 {
+		t.Fatal("no MLE links formed")
+	}
+	if rep.MLE.ReplayAccepted != 0 || rep.MLE.ReplayRejected == 0 {
+		t.Fatalf("mle %+v", rep.MLE)
+	}
+	if rep.Nodes != 25 {
+		t.Fatalf("the attacker counted as a node: %d", rep.Nodes)
+	}
+}
+
+// TestReplayAttackWithoutMLE runs the attack against plain 802.15.4
+// neighbours: the MAC replay windows alone reject the replays.
+func TestReplayAttackWithoutMLE(t *testing.T) {
+	rep, err := Run(context.Background(), Options{
+		Nodes: 25, Neighbors: 8, Duration: 6 * time.Minute, BroadcastInterval: 10 * time.Second, Attack: "replay", Seed: 4,
+		NoMLE: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.MLE.ReplayAccepted != 0 {
+		t.Fatalf("MAC replay windows let replays through: %+v", rep.MLE)
+	}
+	if rep.MLE.ReplayRejected == 0 {
+		t.Fatalf("no replays rejected by the MAC alone: %+v", rep.MLE)
+	}
+}
+
+// TestReplayDetector checks the replay_accepted detector itself.
+func TestReplayDetector(t *testing.T) {
+	r := &run{report: &Report{}, accepted: map[acceptKey]uint32{}}
+	hook := r.acceptHook(3)
+	src := wpan.ExtAddrFromUint64(7)
+	for _, c := range []uint32{5, 6, 6, 4, 9} { // 6 again and 4: two replays
+		hook(node.LayerMAC, src, 1, c)
+	}
+	hook(node.LayerMLE, src, 1, 6) // another layer's counter space
+	hook(node.LayerMAC, src, 2, 1) // another key
+	if r.report.MLE.ReplayAccepted != 2 {
+		t.Fatalf("detector counted %d replays, want 2", r.report.MLE.ReplayAccepted)
 	}
 }
