@@ -399,7 +399,7 @@ func (r *run) finish() {
 	rep := r.report
 	rep.VirtualS = r.o.Duration.Seconds()
 	rep.Events = mt.Events
-	rep.Frames = Frames{Tx: mt.FramesTx, Rx: mt.FramesRx, Acked: mt.Acked, Collisions: mt.Collisions}
+	rep.Frames = Frames{Tx: mt.FramesTx + mt.AcksTx, Rx: mt.FramesRx, Acked: mt.Acked, Collisions: mt.Collisions}
 	for _, d := range mt.Drops {
 		rep.Frames.Dropped += d
 	}
