@@ -195,19 +195,18 @@ func Steps(lo, hi int8, step uint8) []int8 {
 
 // params is a validated Config.
 type params[K comparable] struct {
-	policy    Policy
-	levels    []int8 // allowed levels, ascending, unique
-	target    int32  // dB
-	hyst      int32  // dB
-	good      int
-	dwell     time.Duration
-	hold      time.Duration
-	etxLimit  int
-	maxLinks  int
-	pinned    []K
-	topDBm    int32 // levels[len-1]
-	topIndex  int
-	hasLevels bool
+	policy   Policy
+	levels   []int8 // allowed levels, ascending, unique
+	target   int32  // dB
+	hyst     int32  // dB
+	good     int
+	dwell    time.Duration
+	hold     time.Duration
+	etxLimit int
+	maxLinks int
+	pinned   []K
+	topDBm   int32 // levels[len-1]
+	topIndex int
 }
 
 func (cfg *Config[K]) params() (params[K], error) {
