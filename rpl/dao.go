@@ -51,8 +51,8 @@ func (e *Engine) sendDAO(now time.Time) {
 		d.Sequence = e.daoSeq
 		d.NumTargets, d.NumTransits = 1, 1
 		d.Targets[0] = Target{Prefix: own}
-		d.Transits[0] = Transit{PathSequence: e.pathSeq, PathLifetime: 0}
-		if e.queueDAO(e.noPathTo, e.ll, hopLimitLink) {
+		d.Transits[0] = Transit{PathSequence: e.noPathSeq, PathLifetime: 0}
+		if e.queueDAO(now, e.noPathTo, e.ll, hopLimitLink, false) {
 			e.counters.NoPathDAOSent++
 		}
 		e.noPathTo = netip.Addr{}
@@ -69,12 +69,8 @@ func (e *Engine) sendDAO(now time.Time) {
 		d.Transits[0].Parent = p.global
 		dst, src, hl = e.dodagID, e.global, hopLimitE2E
 	}
-	if !e.queueDAO(dst, src, hl) {
+	if !e.queueDAO(now, dst, src, hl, true) {
 		return
-	}
-	if d.ExpectACK {
-		e.ackWait, e.ackSeq = true, d.Sequence
-		e.ackAt = now.Add(e.cfg.DAOAckTimeout)
 	}
 	if e.mop == MOPStoring && e.announce {
 		e.announceSubDODAG(now, p.addr)
@@ -103,17 +99,17 @@ func (e *Engine) announceSubDODAG(now time.Time, parent netip.Addr) {
 		} else if !r.infinite {
 			continue
 		}
-		e.addFwd(parent, netip.PrefixFrom(r.target, 128), Transit{PathSequence: r.seq, PathLifetime: pl})
+		e.addFwd(now, parent, netip.PrefixFrom(r.target, 128), Transit{PathSequence: r.seq, PathLifetime: pl})
 	}
-	e.flushFwd(parent)
+	e.flushFwd(now, parent)
 }
 
 // addFwd adds a target with its transit to the DAO being forwarded,
 // sending it first when full.
-func (e *Engine) addFwd(parent netip.Addr, t netip.Prefix, tr Transit) {
+func (e *Engine) addFwd(now time.Time, parent netip.Addr, t netip.Prefix, tr Transit) {
 	d := &e.fwdDAO
 	if d.NumTargets == MaxTargets {
-		e.flushFwd(parent)
+		e.flushFwd(now, parent)
 	}
 	g := uint8(d.NumTargets)
 	d.Targets[d.NumTargets] = Target{Prefix: t, Group: g}
@@ -124,21 +120,23 @@ func (e *Engine) addFwd(parent netip.Addr, t netip.Prefix, tr Transit) {
 }
 
 // flushFwd sends the DAO being forwarded, if it has targets.
-func (e *Engine) flushFwd(parent netip.Addr) {
+func (e *Engine) flushFwd(now time.Time, parent netip.Addr) {
 	d := &e.fwdDAO
 	if d.NumTargets == 0 {
 		return
 	}
-	d.Instance, d.ExpectACK, d.DODAGID = e.cfg.Instance, false, e.dodagID
+	d.Instance, d.ExpectACK, d.DODAGID = e.cfg.Instance, !e.cfg.NoDAOACK, e.dodagID
 	e.daoSeq = e.daoSeq.Next()
 	d.Sequence = e.daoSeq
-	e.queueDAO(parent, e.ll, hopLimitLink)
+	e.queueDAO(now, parent, e.ll, hopLimitLink, false)
 	d.NumTargets, d.NumTransits = 0, 0
 }
 
-// queueDAO encodes e.fwdDAO into the outbox.
-func (e *Engine) queueDAO(dst, src netip.Addr, hl uint8) bool {
-	m := e.queue(Outbound{Dst: dst, Src: src, HopLimit: hl, Code: CodeDAO})
+// queueDAO encodes e.fwdDAO into the outbox and, if it asks for a
+// DAO-ACK, keeps a copy for retransmission; own marks this node's own DAO.
+func (e *Engine) queueDAO(now time.Time, dst, src netip.Addr, hl uint8, own bool) bool {
+	ob := Outbound{Dst: dst, Src: src, HopLimit: hl, Code: CodeDAO}
+	m := e.queue(ob)
 	b, err := e.fwdDAO.Append(m.buf)
 	if err != nil {
 		e.unqueue()
@@ -146,7 +144,69 @@ func (e *Engine) queueDAO(dst, src netip.Addr, hl uint8) bool {
 	}
 	m.buf = b
 	e.counters.DAOSent++
+	if !e.fwdDAO.ExpectACK {
+		return true
+	}
+	for i := range e.pend {
+		p := &e.pend[i]
+		if own && p.used && p.own {
+			p.used = false // a newer own DAO replaces the one waiting
+		}
+	}
+	for i := range e.pend {
+		if p := &e.pend[i]; !p.used {
+			*p = pendingDAO{used: true, own: own, seq: e.fwdDAO.Sequence, ob: ob,
+				buf: append(p.buf[:0], b...), at: now.Add(e.cfg.DAOAckTimeout)}
+			break
+		}
+	}
 	return true
+}
+
+// pendingDAO is a DAO sent with the K flag and not yet acknowledged.
+type pendingDAO struct {
+	used  bool
+	own   bool
+	seq   Lollipop
+	tries int
+	at    time.Time
+	ob    Outbound
+	buf   []byte
+}
+
+// pollPending retransmits the DAOs whose DAO-ACK is overdue, and gives up
+// after DAORetries.
+func (e *Engine) pollPending(now time.Time) {
+	for i := range e.pend {
+		p := &e.pend[i]
+		if !p.used || now.Before(p.at) {
+			continue
+		}
+		if p.tries >= e.cfg.DAORetries {
+			p.used = false
+			e.counters.DAOFailures++
+			if p.own {
+				// Try again well before the route expires.
+				if per := e.refreshPeriod(); per > 0 {
+					e.refreshAt = now.Add(e.jitter(per / 8))
+				}
+			}
+			continue
+		}
+		p.tries++
+		p.at = now.Add(e.cfg.DAOAckTimeout)
+		e.counters.DAORetransmits++
+		e.counters.DAOSent++
+		m := e.queue(p.ob)
+		m.buf = append(m.buf, p.buf...)
+	}
+}
+
+// clearPending forgets the DAOs awaiting acknowledgement.
+func (e *Engine) clearPending() {
+	for i := range e.pend {
+		e.pend[i].used = false
+	}
 }
 
 // queueDAOACK answers a DAO.
@@ -254,11 +314,11 @@ func (e *Engine) storeDAO(now time.Time, from netip.Addr, d *DAO) {
 			}
 		}
 		if parent.IsValid() {
-			e.addFwd(parent, tg.Prefix, Transit{PathSequence: tr.PathSequence, PathLifetime: tr.PathLifetime})
+			e.addFwd(now, parent, tg.Prefix, Transit{PathSequence: tr.PathSequence, PathLifetime: tr.PathLifetime})
 		}
 	}
 	if parent.IsValid() {
-		e.flushFwd(parent)
+		e.flushFwd(now, parent)
 	}
 }
 
@@ -266,11 +326,16 @@ func (e *Engine) handleDAOACK(a *DAOACK) error {
 	if a.Instance != e.cfg.Instance {
 		return e.drop(DropOtherInstance, ErrDropped)
 	}
-	if !e.ackWait || a.Sequence != e.ackSeq {
+	found := false
+	for i := range e.pend {
+		if p := &e.pend[i]; p.used && p.seq == a.Sequence {
+			p.used, found = false, true
+			break
+		}
+	}
+	if !found {
 		return e.drop(DropUnexpectedACK, ErrDropped)
 	}
-	e.ackWait = false
-	e.retries = 0
 	if a.Rejected() {
 		e.counters.DAORejected++
 	}

@@ -330,9 +330,13 @@ func (e *Engine) selectParent(now time.Time) {
 	if ni != e.parent {
 		e.counters.ParentChanges++
 		if e.parent >= 0 && e.mop == MOPStoring {
-			e.noPathTo = e.nbrs[e.parent].addr
+			// The No-Path DAO carries the path sequence the old route
+			// was installed with, so that it cannot remove the new
+			// route if it arrives after it.
+			e.noPathTo, e.noPathSeq = e.nbrs[e.parent].addr, e.pathSeq
 		}
 		joining := e.parent < 0
+		e.clearPending() // retries would go to the old parent
 		if e.mop == MOPStoring {
 			// The new parent cannot be below this node any more.
 			n := &e.nbrs[ni]
@@ -393,7 +397,8 @@ func (e *Engine) detach(now time.Time) {
 	// The sub-DODAG let go of this node: its routes are stale.
 	e.counters.RoutesRemoved += uint64(e.routes.n)
 	e.routes.clear()
-	e.daoAt, e.refreshAt, e.ackWait, e.noPathTo = time.Time{}, time.Time{}, false, netip.Addr{}
+	e.daoAt, e.refreshAt, e.noPathTo = time.Time{}, time.Time{}, netip.Addr{}
+	e.clearPending()
 	e.queueDIO(AllRPLNodes)
 	e.trickle.Reset(now)
 	e.disInterval = e.cfg.DISInterval

@@ -131,6 +131,9 @@ type Config struct {
 	DISInterval, DISMaxInterval time.Duration
 	// MaxParents bounds the parent candidate table (8).
 	MaxParents int
+	// MaxPendingDAOs bounds the DAOs awaiting a DAO-ACK (16); DAOs
+	// beyond it are sent without retries.
+	MaxPendingDAOs int
 	// MaxRoutes bounds the downward route table: storing routes, or the
 	// non-storing root's DAO parent graph (1024).
 	MaxRoutes int
@@ -244,13 +247,11 @@ type Engine struct {
 	disAt       time.Time
 	disInterval time.Duration
 	daoAt       time.Time
-	ackAt       time.Time
-	ackWait     bool
-	ackSeq      Lollipop
-	retries     int
+	pend        []pendingDAO // DAOs sent with the K flag, awaiting a DAO-ACK
 	refreshAt   time.Time
 	checkAt     time.Time
 	noPathTo    netip.Addr // old parent owed a No-Path DAO
+	noPathSeq   Lollipop   // the path sequence of the route through it
 	announce    bool       // the next DAO re-announces the sub-DODAG
 	daoSeq      Lollipop
 	pathSeq     Lollipop
@@ -276,6 +277,7 @@ const (
 	defaultDISMax        = 60 * time.Second
 	defaultMaxParents    = 8
 	defaultMaxRoutes     = 1024
+	defaultMaxPending    = 16
 	defaultParentCheck   = 15 * time.Second
 	hopLimitLink         = 255
 	hopLimitE2E          = 64
@@ -313,6 +315,9 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.MaxParents <= 0 {
 		cfg.MaxParents = defaultMaxParents
 	}
+	if cfg.MaxPendingDAOs <= 0 {
+		cfg.MaxPendingDAOs = defaultMaxPending
+	}
 	if cfg.MaxRoutes <= 0 {
 		cfg.MaxRoutes = defaultMaxRoutes
 	}
@@ -325,6 +330,7 @@ func New(cfg Config) (*Engine, error) {
 		rank:    InfiniteRank,
 		lowest:  InfiniteRank,
 		nbrs:    make([]neighbor, cfg.MaxParents),
+		pend:    make([]pendingDAO, cfg.MaxPendingDAOs),
 		cands:   make([]Candidate, 0, cfg.MaxParents),
 		candIdx: make([]int, 0, cfg.MaxParents),
 		dtsn:    LollipopInit,
@@ -464,8 +470,10 @@ func (e *Engine) Deadline() time.Time {
 	early(e.trickle.Deadline())
 	early(e.disAt)
 	early(e.daoAt)
-	if e.ackWait {
-		early(e.ackAt)
+	for i := range e.pend {
+		if e.pend[i].used {
+			early(e.pend[i].at)
+		}
 	}
 	early(e.refreshAt)
 	early(e.checkAt)
@@ -504,25 +512,13 @@ func (e *Engine) Poll(now time.Time) {
 			e.disAt = now.Add(e.jitter(e.disInterval))
 		}
 	}
-	if due(e.ackAt) && e.ackWait {
-		e.ackWait = false
-		if e.retries < e.cfg.DAORetries {
-			e.retries++
-			e.counters.DAORetransmits++
-			e.sendDAO(now)
-		} else {
-			e.counters.DAOFailures++
-			e.refreshAt = now.Add(e.jitter(e.refreshPeriod() / 4))
-		}
-	}
+	e.pollPending(now)
 	if due(e.daoAt) {
 		e.daoAt = time.Time{}
-		e.retries = 0
 		e.sendDAO(now)
 	}
 	if due(e.refreshAt) {
 		e.refreshAt = time.Time{}
-		e.retries = 0
 		e.sendDAO(now)
 	}
 }

@@ -103,6 +103,8 @@ type simNet struct {
 	// filter, when set, drops a control message from node i to j when it
 	// returns false.
 	filter func(from, to int, code Code) bool
+	// loss is the probability that a control message is lost on a link.
+	loss float64
 	// Data packet outcomes.
 	dataDelivered, dataDropped, dataLost int
 	dropReasons                          map[DropReason]int
@@ -211,6 +213,9 @@ func (s *simNet) sendCtl(from, to int, ob Outbound, msg []byte) {
 	if s.filter != nil && !s.filter(from, to, ob.Code) {
 		return
 	}
+	if s.loss > 0 && s.rng.Float64() < s.loss {
+		return
+	}
 	s.push(&simEvent{at: s.now.Add(s.delay()), to: to, from: from, ctlSrc: ob.Src, ctlDst: ob.Dst, ctl: msg})
 }
 
@@ -260,7 +265,7 @@ func (s *simNet) sendPacket(i int, p *simPacket, from netip.Addr) {
 	}
 	p.hasRPI, p.rpi = true, d.RPI
 	to := nodeOf(d.NextHop)
-	if _, ok := s.etx[[2]int{i, to}]; !ok || to < 0 || s.nodes[to].dead {
+	if _, ok := s.etx[[2]int{i, to}]; !ok || to < 0 || s.nodes[to].dead || (s.loss > 0 && s.rng.Float64() < s.loss) {
 		s.dataLost++
 		return
 	}
