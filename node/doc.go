@@ -1,8 +1,12 @@
 // Package node composes one IEEE 802.15.4 mesh node out of the sans-I/O
 // protocol cores: the wpan MAC (frame codec, CCM* link security, replay
 // windows, DSN duplicate filter, outgoing frame counters reserved ahead in a
-// store) and the 6LoWPAN adaptation layer of package lowpan (RFC 4944,
-// RFC 6282). MLE, RPL and power control join it in their own packages.
+// store), the 6LoWPAN adaptation layer of package lowpan (RFC 4944,
+// RFC 6282) and Mesh Link Establishment (package mle,
+// draft-ietf-6lo-mle): MLE decides which neighbours the node trusts, derives
+// the MAC key from the network key and key sequence, and seeds the MAC
+// replay windows from the frame counters learned in its handshake. RPL and
+// power control join it in their own packages.
 //
 // A [Node] never reads a clock, sleeps, starts a goroutine or touches a
 // socket. It is fed (now, input) through [Node.HandleRadio] (frames and
@@ -15,10 +19,12 @@
 // # Receive path
 //
 // radio frame → wpan decode → security (key lookup, replay window, MIC,
-// decrypt) → DSN duplicate filter → lowpan decompression or reassembly →
-// IPv6: ICMPv6 echo requests to this node are answered by the node itself,
-// other packets for this node go to its [Host]. Every frame or packet that is
-// dropped is counted by [DropReason].
+// decrypt; with MLE only from established neighbours) → DSN duplicate
+// filter → lowpan decompression or reassembly → IPv6: UDP port 19788 goes
+// to MLE (the only traffic accepted without link-layer security, because
+// MLE secures it itself), ICMPv6 echo requests to this node are answered by
+// the node itself, other packets for this node go to its [Host]. Every frame
+// or packet that is dropped is counted by [DropReason].
 //
 // # Transmit path
 //
