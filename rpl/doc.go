@@ -1,7 +1,7 @@
-// Package rpl implements the leaf parts of RPL, the IPv6 Routing Protocol
-// for Low-Power and Lossy Networks, for meshgw's root and router nodes: the
-// wire codecs, the Trickle timer, the objective functions and the sequence
-// counters. The DODAG state machine and the route tables build on them.
+// Package rpl implements RPL, the IPv6 Routing Protocol for Low-Power and
+// Lossy Networks, for meshgw's root and router nodes: the wire codecs, the
+// Trickle timer, the objective functions, the sequence counters, and
+// Engine, the protocol engine that builds on them.
 //
 // Everything here is sans-I/O: no clocks (time is passed in), no
 // goroutines, no sockets, randomness from an injected *rand.Rand. Decoders
@@ -51,6 +51,110 @@
 // metric) implement ObjectiveFunction. Lollipop and Compare are RPL's
 // sequence counters (RFC 6550 section 7.2); DAGRank, RootRank and
 // InfiniteRank are its rank arithmetic (section 3.5).
+//
+// # The engine
+//
+// Engine runs one node's RPL: the DODAG root (Config.Root, with the DODAG's
+// parameters in Config.DODAG) or a router, one RPL instance, one grounded
+// DODAG. It is sans-I/O like the rest of the package: the owner calls
+//
+//   - Start once, then Poll(now) whenever now reaches Deadline();
+//   - HandleMessage(now, src, dst, msg) for every ICMPv6 type 155 message;
+//   - NeighborLost and LinkChanged when the link layer (MLE) loses a
+//     neighbour or its link metrics change; link ETX comes from the
+//     LinkMetrics the owner supplies;
+//   - Forward(now, packet, decision) for every IPv6 packet to route;
+//   - PopOutbound(buf) until it reports nothing, sending each message
+//     from Outbound.Src to Outbound.Dst with Outbound.HopLimit (255 for the
+//     link-local DIS, DIO, storing-mode DAO and DAO-ACK; 64 for the
+//     end-to-end non-storing DAO and DAO-ACK, which the owner routes like
+//     any packet) after filling in the checksum with SetChecksum.
+//
+// What it does:
+//
+//   - DODAG: DIOs on Trickle, each with a DODAG Configuration option
+//     (Trickle parameters, MinHopRankIncrease, MaxRankIncrease, OCP,
+//     lifetimes) and a Prefix Information option with the A flag (and, in
+//     non-storing mode, the R flag and the sender's global address, the
+//     parent address of its children's DAOs). Routers form their global
+//     address from the prefix and the IID of their link-local address.
+//     A router solicits DIOs with multicast DISes, backing off from
+//     DISInterval to DISMaxInterval; a multicast DIS resets Trickle, a
+//     unicast DIS gets a unicast DIO.
+//   - Parent selection: the candidates are the neighbours heard in DIOs
+//     with a usable link (LinkMetrics), a finite rank, a rank that keeps
+//     this node within MaxRankIncrease of the lowest rank it advertised
+//     in the version, and (loop avoidance) a DAGRank below this node's own
+//     unless it is the current parent; storing mode also excludes its
+//     children. OF0 (OCP 0) or MRHOF (OCP 1), chosen by the DODAG's OCP,
+//     picks the preferred parent with its switch hysteresis.
+//   - Local repair: a router that loses every candidate poisons (a DIO
+//     with INFINITE_RANK, repeated by a reset Trickle), forgets its
+//     storing routes, waits DetachHold and then chooses a parent again,
+//     soliciting with DISes. On rejoining it increments its DTSN so that
+//     children that missed the poisoning send fresh DAOs. Global repair:
+//     GlobalRepair makes the root increment the DODAG version; routers
+//     rebuild their parent sets and announce their routes again.
+//     RefreshRoutes increments the DTSN only.
+//   - Downward routes: in storing mode (MOP 2) each router installs
+//     host routes from its children's DAOs and forwards what changed to
+//     its parent; on a parent change it sends a No-Path DAO (carrying the
+//     old path sequence, so that a late No-Path cannot delete the new
+//     route) to the old parent and announces its whole sub-DODAG to the
+//     new one. In non-storing mode (MOP 1) every router sends its DAO to
+//     the root's global address with its preferred parent's global address
+//     in the Transit Information option; the root keeps the DAO parent
+//     graph, refuses registrations that close a loop, and computes source
+//     routes, cached per destination and invalidated by a generation
+//     number whenever a parent link changes. Path sequences are compared
+//     as lollipop counters (an older one is ignored; counters that cannot
+//     be compared count as newer, so that a rebooted node is heard).
+//     Routes last Path Lifetime × Lifetime Unit and are refreshed at a
+//     random point between 1/2 and 3/4 of DefaultLifetime × LifetimeUnit.
+//     DAOs carry the K flag (unless Config.NoDAOACK) and are retransmitted
+//     DAORetries times every DAOAckTimeout, the forwarded ones too (up to
+//     MaxPendingDAOs at once). The route table (storing routes, or the
+//     root's graph) holds at most MaxRoutes entries; a new one evicts the
+//     entry closest to expiry, counted in Counters.RouteEvictions.
+//   - Forwarding (RFC 6550 section 11.2): Forward returns deliver, leave
+//     the RPL domain (root, destination outside the prefix), up to the
+//     preferred parent, down by a storing route, a source route to insert
+//     (non-storing root, Decision.Route), return with the F flag (storing
+//     router without a route for a packet going down) or drop with a
+//     reason, and the RPI for the outgoing packet: O set going down,
+//     SenderRank this node's rank, R set on a first rank inconsistency; a
+//     second drops the packet and resets Trickle. A packet arriving with F
+//     set removes the route through its sender. Routers on a source route
+//     run ProcessSRH and then Forward with Packet.SourceRouted.
+//
+// meshgw assumes, as Contiki-NG and RIOT do, that a node's link-local and
+// global addresses share the IID formed from its EUI-64: LinkLocalOf maps
+// a global next hop to the neighbour's link-local address.
+//
+// # Interoperability profiles
+//
+// The root's DIO decides what the DODAG runs, so the root must match what
+// the nodes implement:
+//
+//   - Contiki-NG RPL-lite (ContikiNGParams): MOP 1 (RPL-lite has no
+//     storing mode), OCP 1 (MRHOF; RPL-lite also has OF0),
+//     MinHopRankIncrease 128, MaxRankIncrease 8 × 128, Trickle 12/8/10
+//     (RPL-lite's own default k is 0; the root's option wins), lifetime 30
+//     × 60 s. RPL-lite joins only DODAGs whose DIO carries a DODAG
+//     Configuration option, which every DIO here does; it sends RPI 0x63,
+//     which Forward accepts like 0x23; keep Config.RPIType at 0x63 for
+//     it. Its DAOs go to the root with the K flag and a path control of 0,
+//     both handled. Contiki-NG classic joins the same DODAG.
+//   - RIOT gnrc_rpl (RIOTParams): MOP 2 (RIOT routes only in storing
+//     mode), OCP 0 (OF0 is all RIOT has; it falls back to OF0 for an
+//     unknown OCP), MinHopRankIncrease 256, MaxRankIncrease 0, lifetime 5
+//     × 60 s. RIOT sends no RPI; packets without one are forwarded without
+//     rank checks. RIOT's DAOs with path sequence 0 and without a DODAGID
+//     are accepted.
+//   - A mixed mesh: MOP 1 cannot be used with RIOT nodes, and MRHOF
+//     ranks confuse OF0-only nodes little (they compute their own rank
+//     from the advertised one); storing mode with OF0 and
+//     MinHopRankIncrease 256 is the common denominator.
 //
 // References: RFC 6550 (RPL), RFC 6206 (Trickle), RFC 6551 (routing
 // metrics), RFC 6552 (OF0), RFC 6553 (RPL Option), RFC 6554 (Source Routing

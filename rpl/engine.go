@@ -533,7 +533,12 @@ func (e *Engine) PopOutbound(buf []byte) ([]byte, Outbound, bool) {
 	}
 	m := &e.out[e.outHead]
 	e.outHead++
-	return append(buf, m.buf...), m.Outbound, true
+	buf = append(buf, m.buf...)
+	ob := m.Outbound
+	if e.outHead == e.outN {
+		e.outHead, e.outN = 0, 0
+	}
+	return buf, ob, true
 }
 
 // PendingOutbound returns the number of messages PopOutbound still holds.

@@ -116,7 +116,6 @@ type netOpts struct {
 	params   DODAGParams
 	cfg      func(i int, c *Config)
 	seed     uint64
-	noLinkUp bool
 }
 
 func newSimNet(t testing.TB, n int, o netOpts) *simNet {
@@ -147,11 +146,6 @@ func newSimNet(t testing.TB, n int, o netOpts) *simNet {
 func (s *simNet) link(a, b int, etx uint16) {
 	s.etx[[2]int{a, b}] = etx
 	s.etx[[2]int{b, a}] = etx
-}
-
-func (s *simNet) unlink(a, b int) {
-	delete(s.etx, [2]int{a, b})
-	delete(s.etx, [2]int{b, a})
 }
 
 func (s *simNet) start() {
