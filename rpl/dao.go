@@ -59,45 +59,41 @@ func (e *Engine) sendDAO(now time.Time) {
 	}
 	d := &e.fwdDAO
 	*d = DAO{Instance: e.cfg.Instance, ExpectACK: !e.cfg.NoDAOACK, DODAGID: e.dodagID}
-	e.daoSeq = e.daoSeq.Next()
-	d.Sequence = e.daoSeq
 	d.NumTargets, d.NumTransits = 1, 1
 	d.Targets[0] = Target{Prefix: own}
 	d.Transits[0] = Transit{PathSequence: e.pathSeq, PathLifetime: e.conf.DefaultLifetime}
-	dst, src, hl := p.addr, e.ll, uint8(hopLimitLink)
-	if e.mop == MOPNonStoring {
-		d.Transits[0].Parent = p.global
-		dst, src, hl = e.dodagID, e.global, hopLimitE2E
-	}
-	if !e.queueDAO(now, dst, src, hl, true) {
-		return
-	}
-	if e.mop == MOPStoring && e.announce {
+	if e.mop == MOPStoring {
+		// The sub-DODAG's routes ride on this node's own refresh, in the
+		// same DAOs: a child's refresh DAO is not forwarded unless it
+		// changes something (storeDAO). The first DAO is this node's own.
+		e.fwdOwn = true
 		e.announceSubDODAG(now, p.addr)
+	} else {
+		d.Transits[0].Parent = p.global
+		e.daoSeq = e.daoSeq.Next()
+		d.Sequence = e.daoSeq
+		if !e.queueDAO(now, e.dodagID, e.global, hopLimitE2E, true) {
+			return
+		}
 	}
-	e.announce = false
 	if per := e.refreshPeriod(); per > 0 {
 		e.refreshAt = now.Add(per/2 + e.randUpTo(per/4))
 	}
 }
 
-// announceSubDODAG sends DAOs for the routes of the sub-DODAG to a new
-// parent (storing mode), so that the ancestors learn the new path at once.
+// announceSubDODAG sends DAOs for the routes of the sub-DODAG to the
+// parent (storing mode): on a parent change the ancestors learn the new
+// path at once, and on a refresh the routes stay alive upstream for as
+// long as this node keeps them.
 func (e *Engine) announceSubDODAG(now time.Time, parent netip.Addr) {
-	d := &e.fwdDAO
-	d.NumTargets, d.NumTransits = 0, 0
 	for i := range e.routes.ents {
 		r := &e.routes.ents[i]
-		if !r.used {
+		if !r.used || (!r.infinite && !r.expires.After(now)) {
 			continue
 		}
-		pl := uint8(lifetimeInfinite)
-		if r.expires.After(now) {
-			unit := time.Duration(e.conf.LifetimeUnit) * time.Second
-			left := (r.expires.Sub(now) + unit - 1) / unit
-			pl = uint8(min(left, lifetimeInfinite-1))
-		} else if !r.infinite {
-			continue
+		pl := e.conf.DefaultLifetime
+		if r.infinite {
+			pl = lifetimeInfinite
 		}
 		e.addFwd(now, parent, netip.PrefixFrom(r.target, 128), Transit{PathSequence: r.seq, PathLifetime: pl})
 	}
@@ -128,7 +124,8 @@ func (e *Engine) flushFwd(now time.Time, parent netip.Addr) {
 	d.Instance, d.ExpectACK, d.DODAGID = e.cfg.Instance, !e.cfg.NoDAOACK, e.dodagID
 	e.daoSeq = e.daoSeq.Next()
 	d.Sequence = e.daoSeq
-	e.queueDAO(now, parent, e.ll, hopLimitLink, false)
+	e.queueDAO(now, parent, e.ll, hopLimitLink, e.fwdOwn)
+	e.fwdOwn = false
 	d.NumTargets, d.NumTransits = 0, 0
 }
 
@@ -282,6 +279,7 @@ func (e *Engine) storeDAO(now time.Time, from netip.Addr, d *DAO) {
 	}
 	// d aliases e.msg; the forwarded DAO is built in e.fwdDAO.
 	e.fwdDAO.NumTargets, e.fwdDAO.NumTransits = 0, 0
+	e.fwdOwn = false
 	for i := range d.Targets[:d.NumTargets] {
 		tg := &d.Targets[i]
 		tr := transitFor(d, tg.Group)
@@ -301,6 +299,9 @@ func (e *Engine) storeDAO(now time.Time, from netip.Addr, d *DAO) {
 			e.counters.Drops[DropDAOStale]++
 			continue
 		}
+		// A refresh (same next hop and path sequence) is not forwarded:
+		// this node's own refreshes carry its sub-DODAG.
+		changed := r == nil || r.nextHop != from || r.seq != tr.PathSequence
 		if tr.PathLifetime == 0 {
 			if r == nil || r.nextHop != from {
 				continue
@@ -313,7 +314,7 @@ func (e *Engine) storeDAO(now time.Time, from netip.Addr, d *DAO) {
 				e.counters.RouteEvictions++
 			}
 		}
-		if parent.IsValid() {
+		if parent.IsValid() && (changed || tr.PathLifetime == 0) {
 			e.addFwd(now, parent, tg.Prefix, Transit{PathSequence: tr.PathSequence, PathLifetime: tr.PathLifetime})
 		}
 	}

@@ -140,7 +140,6 @@ func (e *Engine) handleDIO(now time.Time, src netip.Addr, d *DIO) error {
 		// The parent asks for fresh DAOs (RFC 6550 section 9.6).
 		e.dtsn = e.dtsn.Next()
 		e.pathSeq = e.pathSeq.Next()
-		e.announce = true
 		e.scheduleDAO(now)
 	}
 	n.dtsn = d.DTSN
@@ -348,7 +347,6 @@ func (e *Engine) selectParent(now time.Time) {
 		}
 		e.parent = ni
 		e.pathSeq = e.pathSeq.Next()
-		e.announce = true
 		if joining {
 			if e.poisoned {
 				// Children that missed the poisoning still route
@@ -358,6 +356,9 @@ func (e *Engine) selectParent(now time.Time) {
 			e.poisoned = false
 			e.disAt = time.Time{}
 			e.trickle.Reset(now)
+			if e.cfg.JoinDIODelay > 0 {
+				e.joinDIOAt = now.Add(e.randUpTo(e.cfg.JoinDIODelay))
+			}
 		}
 		e.scheduleDAO(now)
 	}

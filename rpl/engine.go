@@ -123,12 +123,18 @@ type Config struct {
 	DAOAckTimeout time.Duration
 	// DAORetries is the number of DAO retransmissions (5).
 	DAORetries int
-	// DAODelay is the mean delay before a DAO after a change (2 s,
-	// jittered ±50 %).
+	// DAODelay is the mean delay before a DAO after a change (1 s,
+	// RFC 6550's DEFAULT_DAO_DELAY, jittered ±50 %).
 	DAODelay time.Duration
 	// DISInterval is the first DIS delay while joining (1 s); it doubles
 	// up to DISMaxInterval (60 s).
 	DISInterval, DISMaxInterval time.Duration
+	// JoinDIODelay bounds the random delay of one extra DIO a router
+	// sends when it joins or rejoins, besides Trickle's first one at
+	// [Imin/2, Imin): a DODAG then grows a hop per JoinDIODelay/2 on
+	// average instead of per 3/4 Imin (about 3 s with Imin 2^12 ms). Zero
+	// means 1 s; a negative value disables it.
+	JoinDIODelay time.Duration
 	// MaxParents bounds the parent candidate table (8).
 	MaxParents int
 	// MaxPendingDAOs bounds the DAOs awaiting a DAO-ACK (16); DAOs
@@ -252,7 +258,7 @@ type Engine struct {
 	checkAt     time.Time
 	noPathTo    netip.Addr // old parent owed a No-Path DAO
 	noPathSeq   Lollipop   // the path sequence of the route through it
-	announce    bool       // the next DAO re-announces the sub-DODAG
+	joinDIOAt   time.Time  // the early DIO after joining
 	daoSeq      Lollipop
 	pathSeq     Lollipop
 
@@ -265,6 +271,7 @@ type Engine struct {
 
 	msg      Message
 	fwdDAO   DAO
+	fwdOwn   bool // fwdDAO holds this node's own target
 	counters Counters
 }
 
@@ -272,7 +279,8 @@ type Engine struct {
 const (
 	defaultDAOAckTimeout = 5 * time.Second
 	defaultDAORetries    = 5
-	defaultDAODelay      = 2 * time.Second
+	defaultDAODelay      = time.Second
+	defaultJoinDIODelay  = time.Second
 	defaultDIS           = time.Second
 	defaultDISMax        = 60 * time.Second
 	defaultMaxParents    = 8
@@ -309,6 +317,9 @@ func New(cfg Config) (*Engine, error) {
 	def(&cfg.DISInterval, defaultDIS)
 	def(&cfg.DISMaxInterval, defaultDISMax)
 	def(&cfg.ParentCheck, defaultParentCheck)
+	if cfg.JoinDIODelay == 0 {
+		cfg.JoinDIODelay = defaultJoinDIODelay
+	}
 	if cfg.DAORetries <= 0 {
 		cfg.DAORetries = defaultDAORetries
 	}
@@ -470,6 +481,7 @@ func (e *Engine) Deadline() time.Time {
 	early(e.trickle.Deadline())
 	early(e.disAt)
 	early(e.daoAt)
+	early(e.joinDIOAt)
 	for i := range e.pend {
 		if e.pend[i].used {
 			early(e.pend[i].at)
@@ -503,6 +515,12 @@ func (e *Engine) Poll(now time.Time) {
 	}
 	if e.trickle.Poll(now) {
 		e.queueDIO(AllRPLNodes)
+	}
+	if due(e.joinDIOAt) {
+		e.joinDIOAt = time.Time{}
+		if e.parent >= 0 {
+			e.queueDIO(AllRPLNodes)
+		}
 	}
 	if due(e.disAt) {
 		e.disAt = time.Time{}

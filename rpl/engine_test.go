@@ -357,3 +357,60 @@ func TestRouteExpiry(t *testing.T) {
 		})
 	}
 }
+
+// TestGridConvergenceAndSteadyState checks a 10×10 grid with the root in
+// a corner (18 hops across): every node joined and routable within 60 s of
+// virtual time, and in the second hour DIOs at no more than Trickle's Imax
+// implies, no DIS, and DAOs at the refresh rate.
+func TestGridConvergenceAndSteadyState(t *testing.T) {
+	for _, pr := range profiles() {
+		t.Run(pr.name, func(t *testing.T) {
+			const w = 10
+			s := newSimNet(t, w*w, netOpts{params: pr.params, seed: 3})
+			s.grid(w, w, func(a, b int) uint16 { return 128 + uint16((a*7+b*13)%96) })
+			s.start()
+			converged := time.Duration(0)
+			for sec := 1; sec <= 60 && converged == 0; sec++ {
+				s.run(time.Second)
+				all := true
+				for i := 1; i < w*w && all; i++ {
+					all = s.nodes[i].e.Joined() && s.nodes[0].e.CanRoute(testGlobal(i))
+				}
+				if all {
+					converged = time.Duration(sec) * time.Second
+				}
+			}
+			if converged == 0 {
+				t.Fatal("not converged after 60 s")
+			}
+			t.Logf("converged after %v", converged)
+			s.run(time.Hour)
+			before := make([]Counters, w*w)
+			for i, n := range s.nodes {
+				before[i] = n.e.Counters()
+			}
+			s.run(time.Hour)
+			imax := pr.params.Trickle.Imax()
+			maxDIO := uint64(time.Hour/imax) + 1
+			var dao uint64
+			for i, n := range s.nodes {
+				c := n.e.Counters()
+				if got := c.DIOSent - before[i].DIOSent; got > maxDIO {
+					t.Errorf("node %d sent %d DIOs in an hour, Trickle allows %d", i, got, maxDIO)
+				}
+				if got := c.DISSent - before[i].DISSent; got != 0 {
+					t.Errorf("node %d sent %d DISes in steady state", i, got)
+				}
+				dao += c.DAOSent - before[i].DAOSent
+			}
+			// Each node refreshes 2 to 4 times an hour (lifetime 30 min,
+			// refresh at 1/2 to 3/4); storing mode adds the batched
+			// sub-DODAG announcements.
+			perNode := float64(dao) / float64(w*w-1)
+			t.Logf("steady state: %.1f DAOs per node per hour", perNode)
+			if limit := map[MOP]float64{MOPNonStoring: 4, MOPStoring: 10}[pr.params.MOP]; perNode > limit {
+				t.Errorf("%.1f DAOs per node per hour, want at most %.0f", perNode, limit)
+			}
+		})
+	}
+}

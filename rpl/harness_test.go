@@ -113,9 +113,9 @@ type simNet struct {
 }
 
 type netOpts struct {
-	params   DODAGParams
-	cfg      func(i int, c *Config)
-	seed     uint64
+	params DODAGParams
+	cfg    func(i int, c *Config)
+	seed   uint64
 }
 
 func newSimNet(t testing.TB, n int, o netOpts) *simNet {
