@@ -259,7 +259,12 @@ func (e *Engine) handleDAO(now time.Time, src netip.Addr, d *DAO) error {
 		}
 		return nil
 	}
-	from := LinkLocalOf(src)
+	if !src.IsLinkLocalUnicast() {
+		// Storing-mode DAOs travel one hop, from the child's link-local
+		// address, which becomes the next hop.
+		return e.drop(DropMalformed, ErrDropped)
+	}
+	from := src
 	if e.parent >= 0 && from == e.nbrs[e.parent].addr {
 		return e.drop(DropDAOLoop, ErrDropped) // the parent routes through us
 	}
@@ -450,9 +455,17 @@ func (t *routeTable) removeNextHop(nextHop netip.Addr) int {
 	return n
 }
 
-// expire removes the routes whose lifetime ended and returns how many.
-func (t *routeTable) expire(now time.Time) int {
-	n := 0
+// expireRoutes removes the storing routes whose lifetime ended and tells
+// the parent with a No-Path DAO, so that the ancestors drop them at once
+// instead of a lifetime later.
+func (e *Engine) expireRoutes(now time.Time) {
+	t := &e.routes
+	var parent netip.Addr
+	if !e.root && e.parent >= 0 {
+		parent = e.nbrs[e.parent].addr
+	}
+	e.fwdDAO.NumTargets, e.fwdDAO.NumTransits = 0, 0
+	e.fwdOwn = false
 	t.nextExpiry = time.Time{}
 	for i := range t.ents {
 		r := &t.ents[i]
@@ -460,13 +473,18 @@ func (t *routeTable) expire(now time.Time) int {
 			continue
 		}
 		if !now.Before(r.expires) {
+			if parent.IsValid() {
+				e.addFwd(now, parent, netip.PrefixFrom(r.target, 128), Transit{PathSequence: r.seq})
+			}
 			t.remove(r.target)
-			n++
+			e.counters.RoutesExpired++
 		} else if t.nextExpiry.IsZero() || r.expires.Before(t.nextExpiry) {
 			t.nextExpiry = r.expires
 		}
 	}
-	return n
+	if parent.IsValid() {
+		e.flushFwd(now, parent)
+	}
 }
 
 // Route is a downward route for reports.
@@ -537,6 +555,7 @@ type nsGraph struct {
 	nodes      []nsNode
 	free       []int32
 	max, n     int
+	reg        int // registered nodes
 	gen        uint64
 	nextExpiry time.Time
 }
@@ -598,6 +617,9 @@ func (g *nsGraph) evict() {
 // remove deletes node i; nodes that had it as parent lose their route.
 func (g *nsGraph) remove(i int32) {
 	n := &g.nodes[i]
+	if n.registered {
+		g.reg--
+	}
 	delete(g.idx, n.addr)
 	c := n.cache[:0]
 	*n = nsNode{cache: c}
@@ -703,6 +725,9 @@ func (e *Engine) graphDAO(now time.Time, d *DAO) bool {
 			g.gen++
 		}
 		exp, finite := e.lifetime(now, tr.PathLifetime)
+		if !n.registered {
+			g.reg++
+		}
 		n.registered, n.seq, n.expires, n.infinite = true, tr.PathSequence, exp, !finite
 		if finite && (g.nextExpiry.IsZero() || exp.Before(g.nextExpiry)) {
 			g.nextExpiry = exp

@@ -98,10 +98,13 @@
 //     RefreshRoutes increments the DTSN only.
 //   - Downward routes: in storing mode (MOP 2) each router installs
 //     host routes from its children's DAOs and forwards what changed to
-//     its parent; on a parent change it sends a No-Path DAO (carrying the
-//     old path sequence, so that a late No-Path cannot delete the new
-//     route) to the old parent and announces its whole sub-DODAG to the
-//     new one. In non-storing mode (MOP 1) every router sends its DAO to
+//     its parent; its own refresh DAOs carry its whole sub-DODAG (16
+//     targets a message), so children's refreshes are not forwarded hop
+//     by hop; a route that expires is withdrawn upstream with a No-Path
+//     DAO. On a parent change it sends a No-Path DAO (carrying the old
+//     path sequence, so that a late No-Path cannot delete the new route)
+//     to the old parent and announces its sub-DODAG to the new one. In
+//     non-storing mode (MOP 1) every router sends its DAO to
 //     the root's global address with its preferred parent's global address
 //     in the Transit Information option; the root keeps the DAO parent
 //     graph, refuses registrations that close a loop, and computes source

@@ -508,7 +508,7 @@ func (e *Engine) Poll(now time.Time) {
 		e.selectParent(now)
 	}
 	if due(e.routes.nextExpiry) {
-		e.counters.RoutesExpired += uint64(e.routes.expire(now))
+		e.expireRoutes(now)
 	}
 	if due(e.graph.nextExpiry) {
 		e.counters.RoutesExpired += uint64(e.graph.expire(now))
@@ -628,7 +628,7 @@ type State struct {
 	// Global is the global address formed from the DODAG's prefix.
 	Global netip.Addr
 	// Routes counts downward routes: storing-mode routes, or at a
-	// non-storing root the nodes of the DAO parent graph.
+	// non-storing root the nodes registered in the DAO parent graph.
 	Routes int
 }
 
@@ -646,7 +646,7 @@ func (e *Engine) State() State {
 		MOP:      e.mop,
 		OCP:      e.conf.OCP,
 		Global:   e.global,
-		Routes:   e.routes.n + e.graph.n,
+		Routes:   e.routes.n + e.graph.reg,
 	}
 	if e.inDODAG {
 		s.DAGRank = DAGRank(e.rank, e.conf.MinHopRankIncrease)

@@ -348,8 +348,22 @@ func TestRouteExpiry(t *testing.T) {
 			// with its lifetime.
 			s.nodes[2].dead = true
 			s.run(3 * time.Minute)
-			if root.CanRoute(testGlobal(2)) || root.Counters().RoutesExpired != 1 {
-				t.Errorf("route to a dead node: CanRoute %v, expired %d", root.CanRoute(testGlobal(2)), root.Counters().RoutesExpired)
+			if root.CanRoute(testGlobal(2)) {
+				t.Error("the route to a dead node did not expire")
+			}
+			if pr.params.MOP == MOPNonStoring {
+				if got := root.Counters().RoutesExpired; got != 1 {
+					t.Errorf("root: %d routes expired, want 1", got)
+				}
+			} else {
+				// Node 1's route expires and its No-Path DAO removes the
+				// root's at once.
+				if got := s.nodes[1].e.Counters().RoutesExpired; got != 1 {
+					t.Errorf("node 1: %d routes expired, want 1", got)
+				}
+				if c := root.Counters(); c.RoutesRemoved != 1 || c.RoutesExpired != 0 {
+					t.Errorf("root: %d routes removed, %d expired; want 1, 0", c.RoutesRemoved, c.RoutesExpired)
+				}
 			}
 			if !root.CanRoute(testGlobal(1)) {
 				t.Error("route to node 1 lost")
