@@ -153,6 +153,8 @@ func (c *Controller[K]) HandleMargin(now time.Time, k K, marginDB uint8, usedDBm
 	case l.state == StateTrial && !c.adequate(l.m.slow, lvl, c.p.target):
 		c.stats.TrialsFailed++
 		c.raise(l, now, ReasonTrialFailed, int(l.hi), lvl+1, int16(roundDB(c.at(l.m.slow, lvl))), true)
+	case c.unsettled(l) && l.m.freshN >= holdSamples && !c.adequate(l.m.freshMean(), lvl, c.p.target):
+		c.correct(l, now)
 	default:
 		c.good(l, now)
 	}
@@ -449,11 +451,19 @@ func (c *Controller[K]) evaluate(l *link[K], now time.Time) {
 		return
 	}
 	if l.state == StateTrial {
+		if l.m.valid() && l.m.freshN < trialReports {
+			return // the margin has a say: wait for its reports at this level
+		}
 		l.state, l.hi, l.reason, l.hasWhy = StateSearch, l.lvl, ReasonAdequate, false
 	}
 	lvl, lo := int(l.lvl), 0
 	if l.hasFloor {
 		lo = int(l.floor)
+	}
+	verified := l.m.valid() && l.m.freshN >= holdSamples
+	if verified && c.unsettled(l) && !c.adequate(l.m.freshMean(), lvl, c.p.target) {
+		c.correct(l, now)
+		return
 	}
 	if lvl == 0 {
 		l.state, l.held, l.reason, l.hasWhy = StateHold, heldByMin, ReasonMinLevel, false
@@ -469,14 +479,30 @@ func (c *Controller[K]) evaluate(l *link[K], now time.Time) {
 	switch {
 	case l.m.valid():
 		thr := c.p.target
-		if l.state == StateHold && l.held == heldByMargin {
-			thr += c.p.hyst // settled: lower only with the dead band to spare
+		if l.state == StateHold {
+			if l.held == heldByMargin {
+				thr += c.p.hyst // settled: lower only with the dead band to spare
+			} else if verified {
+				// The floor that stopped the search is gone, and the
+				// reports at this level show the target: one look at the
+				// target below, then the dead band.
+				l.held = heldByMargin
+			}
 		}
 		pred := c.needed(l.m.slow, thr, lo)
 		if pred < 0 || pred >= lvl {
-			if l.state != StateHold {
-				l.state, l.held, l.reason, l.hasWhy = StateHold, heldByMargin, ReasonAdequate, false
+			if l.state == StateHold {
+				return
 			}
+			// Settle only on holdSamples reports made at this level: the
+			// estimate that led the search here is biased towards the
+			// reports that looked good. A settled link leaves its level
+			// only on degradation or with the dead band to spare.
+			if !verified {
+				return
+			}
+			l.m.slow = l.m.freshMean()
+			l.state, l.held, l.reason, l.hasWhy = StateHold, heldByMargin, ReasonAdequate, false
 			return
 		}
 		cand = max(mid, pred)
@@ -488,7 +514,23 @@ func (c *Controller[K]) evaluate(l *link[K], now time.Time) {
 	l.hi, l.lvl = l.lvl, uint8(cand)
 	l.state, l.reason, l.hasWhy = StateTrial, ReasonTrial, false
 	l.changed, l.streak, l.etx = now, 0, etx{}
+	l.m.restart()
 	c.stats.StepsDown++
+}
+
+// unsettled reports whether l's level is not yet backed by margin reports
+// at it: the link is searching, or a floor stopped its search.
+func (c *Controller[K]) unsettled(l *link[K]) bool {
+	return l.state == StateSearch || (l.state == StateHold && l.held == heldByFloor)
+}
+
+// correct raises a searching link whose reports at its level show less than
+// the target: the search went lower than it should have, misled by an early
+// estimate of few reports. The reports at this level become the estimate.
+func (c *Controller[K]) correct(l *link[K], now time.Time) {
+	fm, lvl := l.m.freshMean(), int(l.lvl)
+	l.m.slow = fm
+	c.raise(l, now, ReasonMargin, c.needed(fm, c.p.target, lvl+1), lvl+1, int16(roundDB(c.at(fm, lvl))), true)
 }
 
 // raise lifts l to target (at least floor and one above its level, at most
@@ -505,6 +547,7 @@ func (c *Controller[K]) raise(l *link[K], now time.Time, kind ReasonKind, target
 	if target > int(l.lvl) {
 		l.lvl = uint8(target)
 		l.changed = now
+		l.m.restart()
 		c.stats.StepsUp++
 	}
 	l.hi = l.lvl

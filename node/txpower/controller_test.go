@@ -129,7 +129,8 @@ func TestDegradedLinkRecovers(t *testing.T) {
 }
 
 // TestMarginDegradation raises the path loss by 6 dB while frames still get
-// through: the margin reports alone raise the level within a few reports.
+// through: the margin reports alone raise the level within five reports
+// (the fast average needs four to fall 2 dB below the target).
 func TestMarginDegradation(t *testing.T) {
 	w := newWorld(t, Config[key]{})
 	l := &pathLink{loss: lossFor(-8, DefaultTargetDB), ackMin: -50}
@@ -137,8 +138,12 @@ func TestMarginDegradation(t *testing.T) {
 	w.settle(200, 5000)
 	l.loss += 6
 	w.run(3)
+	if got := w.c.Level(); got != -8 {
+		t.Fatalf("3 reports after a 6 dB loss: %d dBm; the fast average (weight 1/8) should still hold -8", got)
+	}
+	w.run(2)
 	if got := w.c.Level(); got < -4 {
-		t.Fatalf("3 reports after a 6 dB loss: %d dBm, want at least -4 (target − hysteresis)", got)
+		t.Fatalf("5 reports after a 6 dB loss: %d dBm, want at least -4 (target − hysteresis)", got)
 	}
 	if r := w.c.Reason(); r.Kind != ReasonMargin || !r.HasMargin || r.MarginDB >= DefaultTargetDB-DefaultHysteresisDB {
 		t.Errorf("reason %v, want margin below target", r)

@@ -13,9 +13,15 @@ const (
 	// arithmetic mean over before it becomes an EWMA with weight
 	// 1/slowWindow. It decides when a link may be lowered.
 	slowWindow = 32
-	// fastShift gives the fast margin average its weight, 1/4. It decides
-	// when a link has degraded.
-	fastShift = 2
+	// holdSamples is the least number of samples in the slow average on
+	// which a search may settle.
+	holdSamples = slowWindow
+	// trialReports is the least number of margin reports at a trial level
+	// that confirm it, for a link that reports margins.
+	trialReports = 2
+	// fastShift gives the fast margin average its weight, 1/8 (the weight
+	// of OpenThread's RSS averager). It decides when a link has degraded.
+	fastShift = 3
 	// etxAlpha and etxAlphaRamp are the ETX EWMA weights in hundredths; the
 	// ramp weight applies to the first etxRamp samples (RIOT's
 	// netstats_neighbor, as package mle uses them).
@@ -35,6 +41,10 @@ type margins struct {
 	fast  int32 // margin at top × 256, EWMA 1/4
 	slowN uint8 // samples in the slow average, saturating at slowWindow
 	fastN uint8 // 0 or 1: whether fast holds a sample
+	// fresh sums the first holdSamples samples since the link's level
+	// last changed, freshN counts them.
+	fresh  int32
+	freshN uint8
 }
 
 // add adds one sample, in dB × 256.
@@ -43,6 +53,10 @@ func (m *margins) add(v int32) {
 		m.slowN++
 	}
 	m.slow += divRound(v-m.slow, int32(m.slowN))
+	if m.freshN < holdSamples {
+		m.fresh += v
+		m.freshN++
+	}
 	if m.fastN == 0 {
 		m.fast, m.fastN = v, 1
 	} else {
@@ -59,6 +73,13 @@ func (m *margins) reseed() {
 }
 
 func (m *margins) valid() bool { return m.slowN > 0 }
+
+// restart forgets the samples since the last level change.
+func (m *margins) restart() { m.fresh, m.freshN = 0, 0 }
+
+// freshMean returns the mean of the samples since the last level change; it
+// must not be called without one.
+func (m *margins) freshMean() int32 { return divRound(m.fresh, int32(m.freshN)) }
 
 // divRound divides rounding half away from zero, so that the averages do
 // not stick a fraction away from a steady input.

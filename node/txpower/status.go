@@ -62,7 +62,8 @@ const (
 	ReasonTrialFailed
 	// ReasonTrial: a lower level is on trial.
 	ReasonTrial
-	// ReasonAdequate: the least level found adequate for the link.
+	// ReasonAdequate: the link's margin at its level meets the target
+	// (a trial was confirmed, or the search settled).
 	ReasonAdequate
 	// ReasonMinLevel: the lowest allowed level.
 	ReasonMinLevel
@@ -74,7 +75,7 @@ const (
 var reasonNames = [...]string{
 	"fixed policy", "no needed link", "no feedback yet", "margin below target",
 	"frame lost", "ETX above limit", "trial failed", "trying lower level",
-	"least adequate level", "lowest allowed level", "floor after loss",
+	"adequate margin", "lowest allowed level", "floor after loss",
 }
 
 // String returns a short description ("frame lost").
