@@ -110,12 +110,14 @@ func (n *Node) drainMLE(now time.Time) {
 					n.replay.SetNext(ev.Neighbor, kid, ev.LinkFrameCounter)
 				}
 			}
+			n.rplLinkUp(now)
 		case mle.EventLinkDown:
 			for s, e := range n.shortToExt {
 				if e == ev.Neighbor {
 					delete(n.shortToExt, s)
 				}
 			}
+			n.rplLinkDown(now, ev.Neighbor)
 		case mle.EventKeySequence:
 			if n.key != nil && !n.cfg.MLE.Unsecured {
 				_ = n.setMACKeys(ev.KeySequence)
@@ -136,6 +138,10 @@ func (n *Node) drainMLE(now time.Time) {
 	for o, ok := n.mle.PopOutbound(); ok; o, ok = n.mle.PopOutbound() {
 		pkt := AppendUDP(n.mleBuf[:0], n.addrs[0], o.Dst.As16(), mle.Port, mle.Port, mle.HopLimit, o.Payload)
 		_ = n.send(pkt, secure)
+	}
+	if n.rplDirty {
+		n.rplDirty = false
+		n.drainRPL(now)
 	}
 }
 

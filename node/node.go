@@ -3,10 +3,12 @@ package node
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/meshgw/meshgw/mle"
 	"github.com/meshgw/meshgw/radio"
+	"github.com/meshgw/meshgw/rpl"
 	"github.com/meshgw/meshgw/wpan"
 	"github.com/meshgw/meshgw/wpan/lowpan"
 )
@@ -86,6 +88,14 @@ type Config struct {
 	// MLECounters persists the outgoing MLE frame counter, separately
 	// from FrameCounters as in Thread; nil keeps it in memory.
 	MLECounters wpan.CounterStore
+	// RPL turns RPL routing on (see rpl.Config); nil leaves it off, and
+	// the node then sends only to link-local and multicast destinations.
+	// The node fills in LinkLocal, Rand (when nil: a ChaCha8 stream
+	// seeded from the EUI-64, distinct from MLE's) and, with MLE on,
+	// Metrics (when nil: the ETX of MLE's established links; without MLE
+	// every neighbour heard counts as a link of ETX 1). Root with DODAG
+	// makes the node the DODAG root.
+	RPL *rpl.Config
 	// AcceptHook, when set, is called for every secured frame and every
 	// MLE message accepted into the node's state, with the layer, the
 	// sender, the key (MAC: key index, MLE: key sequence) and the frame
@@ -160,6 +170,27 @@ type Node struct {
 	shortToExt map[wpan.ShortAddr]wpan.ExtAddr
 	addrs      [][16]byte
 	groups     [][16]byte
+
+	// RPL state (nil rpl: RPL off).
+	rpl       *rpl.Engine
+	isLocal   func(netip.Addr) bool // rpl.IsLocal, bound once
+	globalIdx int                   // index of the global address in addrs; 0: none yet
+	rplBuf    []byte                // control message being sent
+	rplPkt    []byte                // its IPv6 packet
+	hostBuf   []byte                // a copy of a host packet being routed
+	fwdBuf    []byte                // a packet rebuilt with RPL headers
+	rxHdrs    [maxTunnelDepth]extHdrs
+	txHdrs    extHdrs
+	fwdPkt    rpl.Packet
+	dec       rpl.Decision
+	rplDirty  bool // MLE events reached RPL: drain it
+	draining  bool // drainRPL is running
+	parent    netip.Addr
+	hasParent bool
+	pinAt     time.Time
+	pinned    map[wpan.ExtAddr]struct{}
+	pinMark   map[wpan.ExtAddr]bool
+	routes    []rpl.Route
 
 	stats Stats
 }
@@ -261,6 +292,11 @@ func New(cfg Config, port radio.Port) (*Node, error) {
 	}
 	n.addrs = append(n.addrs, cfg.Addresses...)
 	n.groups = append(n.groups, allNodes, allRouters)
+	if cfg.RPL != nil {
+		if err := n.newRPL(); err != nil {
+			return nil, err
+		}
+	}
 	if port != nil {
 		if err := n.configureRadio(); err != nil {
 			return nil, err
@@ -329,6 +365,11 @@ func (n *Node) Deadline() time.Time {
 			t = d
 		}
 	}
+	if n.rpl != nil {
+		if d := n.rpl.Deadline(); !d.IsZero() && (t.IsZero() || d.Before(t)) {
+			t = d
+		}
+	}
 	return t
 }
 
@@ -339,11 +380,18 @@ func (n *Node) Poll(now time.Time) {
 		if n.port != nil {
 			_ = n.configureRadio()
 		}
+		if n.rpl != nil {
+			n.rpl.Start(now)
+		}
 	}
 	n.lp.Poll(now)
 	if n.mle != nil {
 		n.mle.Poll(now)
 		n.drainMLE(now)
+	}
+	if n.rpl != nil {
+		n.rpl.Poll(now)
+		n.drainRPL(now)
 	}
 	n.kick()
 }
@@ -367,12 +415,35 @@ func (n *Node) InjectFrame(now time.Time, psdu []byte, rssi int8) {
 
 // HandlePacket sends an IPv6 packet that came from the host side (or from
 // a traffic generator) into the mesh. pkt is copied before it returns.
+// Link-local and multicast destinations are sent to the link; with RPL,
+// other destinations are routed: a packet from one of the node's own
+// addresses is originated by the node (it gets an RPI, and at a
+// non-storing root an SRH), any other is forwarded (at the root, in an
+// IPv6-in-IPv6 tunnel into the mesh; its hop limit is decremented).
 func (n *Node) HandlePacket(now time.Time, pkt []byte) error {
 	if err := checkIPv6(pkt); err != nil {
-		n.stats.Drops[DropBadPacket]++
+		n.drop(DropBadPacket)
 		return err
 	}
-	return n.send(pkt, true)
+	dst := ipDst(pkt)
+	if n.rpl == nil || isMulticast(dst) || isLinkLocal(dst) {
+		return n.send(pkt, true)
+	}
+	if len(pkt) > lowpanMax {
+		n.drop(DropTooBig)
+		return ErrBadPacket
+	}
+	if n.hostBuf == nil {
+		n.hostBuf = make([]byte, 0, lowpanMax)
+	}
+	buf := append(n.hostBuf[:0], pkt...)
+	o := fromHost
+	if n.isOurs(ipSrc(buf)) {
+		o = fromSelf
+	}
+	err := n.originate(now, buf, o)
+	n.kick()
+	return err
 }
 
 func (n *Node) drop(r DropReason) { n.stats.Drops[r]++ }
@@ -540,34 +611,11 @@ func (n *Node) handleIPv6(now time.Time, pkt []byte) {
 		return
 	}
 	n.stats.RxPackets++
-	dst := ipDst(pkt)
-	if !n.isOurs(dst) {
-		// Forwarding arrives with RPL.
-		n.drop(DropNoRoute)
-		return
-	}
-	if n.mle != nil && isMLE(pkt) {
-		n.handleMLE(now, pkt, dst)
-		return
-	}
-	if n.rxMLEOnly {
-		n.drop(DropUnsecured)
-		return
-	}
-	if pkt[6] == protoICMPv6 && len(pkt) >= ipv6HeaderLen+8 && pkt[ipv6HeaderLen] == icmpEchoRequest {
-		n.answerEcho(pkt, dst)
-		return
-	}
-	if n.cfg.Host == nil {
-		n.drop(DropNoHost)
-		return
-	}
-	n.stats.Delivered++
-	n.cfg.Host.Deliver(now, pkt)
+	n.input(now, pkt, 0)
 }
 
 // answerEcho replies to an ICMPv6 echo request addressed to this node.
-func (n *Node) answerEcho(pkt []byte, dst [16]byte) {
+func (n *Node) answerEcho(now time.Time, pkt []byte, dst [16]byte) {
 	src := ipSrc(pkt)
 	m := pkt[ipv6HeaderLen:]
 	if m[1] != 0 || !validChecksum(src, dst, protoICMPv6, m) || isMulticast(src) {
@@ -581,7 +629,13 @@ func (n *Node) answerEcho(pkt []byte, dst [16]byte) {
 	id := uint16(m[4])<<8 | uint16(m[5])
 	seq := uint16(m[6])<<8 | uint16(m[7])
 	reply := appendEcho(n.pktBuf[:0], icmpEchoReply, from, src, id, seq, 64, m[8:])
-	if n.send(reply, true) == nil {
+	var err error
+	if n.rpl != nil && !isMulticast(src) && !isLinkLocal(src) {
+		err = n.originate(now, reply, fromSelf)
+	} else {
+		err = n.send(reply, true)
+	}
+	if err == nil {
 		n.stats.EchoReplied++
 	}
 }
@@ -624,13 +678,20 @@ func (n *Node) srcAddr() wpan.Addr {
 }
 
 // send compresses, fragments, seals (when secure and the node has a key)
-// and queues a valid IPv6 packet.
+// and queues a valid IPv6 packet for a link-local or multicast
+// destination.
 func (n *Node) send(pkt []byte, secure bool) error {
 	dst, ok := n.nextHop(ipDst(pkt))
 	if !ok {
 		n.drop(DropNoRoute)
 		return ErrNoRoute
 	}
+	return n.sendTo(pkt, dst, secure)
+}
+
+// sendTo compresses, fragments, seals and queues pkt for the MAC
+// destination dst.
+func (n *Node) sendTo(pkt []byte, dst wpan.Addr, secure bool) error {
 	src := n.srcAddr()
 	f := &n.txFrame
 	*f = wpan.Frame{Type: wpan.FrameData, Version: wpan.Version2006, AckRequest: !dst.IsBroadcast()}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/meshgw/meshgw/mle"
+	"github.com/meshgw/meshgw/rpl"
 )
 
 // DropReason says why the node dropped a frame or packet.
@@ -30,13 +31,16 @@ const (
 	DropCounterExhausted                   // the outgoing frame counter is exhausted
 	DropTooBig                             // the packet does not fit 6LoWPAN's 2047-byte limit or the frame
 	DropUnknownNeighbor                    // a secured frame from a sender without an MLE link
+	DropHopLimit                           // a packet to forward whose hop limit ran out
+	DropRPL                                // RPL refused to forward the packet (Stats.RPLDrops says why)
+	DropBadHeader                          // a malformed or unsupported IPv6 extension header (HBH, routing, tunnel)
 	NumDropReasons
 )
 
 var dropNames = [NumDropReasons]string{
 	"decode", "frame_type", "not_for_us", "unsecured", "no_key", "mic", "replay", "security",
 	"duplicate", "lowpan", "bad_packet", "no_route", "no_host", "queue_full", "tx_failed",
-	"aborted", "counter_exhausted", "too_big", "unknown_neighbor",
+	"aborted", "counter_exhausted", "too_big", "unknown_neighbor", "hop_limit", "rpl", "bad_header",
 }
 
 // String returns the reason's metric label.
@@ -61,6 +65,23 @@ type Stats struct {
 	TxNoAck   uint64 // unicast frames never acknowledged
 	TxBusy    uint64 // frames dropped by CSMA-CA (channel busy)
 	TxErrors  uint64 // frames the radio failed
+
+	// Forwarded counts packets routed on to another node: received from
+	// a neighbour (or, at the root, from the host side) and sent on by
+	// RPL. Encapsulated counts the packets the root tunnelled
+	// (IPv6-in-IPv6) into the mesh, Decapsulated the tunnels that ended
+	// here; LeftDomain counts packets the root handed from the mesh to
+	// its host side.
+	Forwarded    uint64
+	Encapsulated uint64
+	Decapsulated uint64
+	LeftDomain   uint64
+	// RPLDrops counts the packets RPL refused to forward (counted as
+	// DropRPL in Drops) by the engine's reason.
+	RPLDrops [rpl.NumDropReasons]uint64
+	// RPLControlErrors counts RPL control messages the engine refused
+	// (RPLCounters().Drops says why).
+	RPLControlErrors uint64
 
 	// Drops counts dropped frames and packets by DropReason.
 	Drops [NumDropReasons]uint64
