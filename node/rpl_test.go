@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -267,5 +268,196 @@ func TestRPLGridJoinAndRouteBothWays(t *testing.T) {
 				t.Fatalf("longest path forwarded %d times: the grid is not multi-hop", hops)
 			}
 		})
+	}
+}
+
+// parentIndex returns the index of node i's preferred parent, or -1.
+func (ms *mesh) parentIndex(i int) int {
+	p, ok := ms.nodes[i].RPLParent()
+	if !ok {
+		return -1
+	}
+	for j, n := range ms.nodes {
+		if netip.AddrFrom16(n.LinkLocal()) == p {
+			return j
+		}
+	}
+	return -1
+}
+
+func TestRPLLocalRepairAfterNodeStops(t *testing.T) {
+	for _, mode := range rplModes {
+		if mode.mop == rpl.MOPStoring && mode.ocp == rpl.OCPOF0 {
+			continue // see TestRPLGridJoinAndRouteBothWays
+		}
+		t.Run(mode.name, func(t *testing.T) {
+			ms := newRPLMesh(t, sim.Grid(5, 5, 30), mode)
+			conv := ms.waitConverged(t, 0, 60*time.Second, nil)
+			stable := ms.waitStable(t, conv, 30*time.Second, 10*time.Minute)
+			// Stop the router with the most children.
+			victim, most := -1, 0
+			for i := 1; i < len(ms.nodes); i++ {
+				var kids int
+				for j := 1; j < len(ms.nodes); j++ {
+					if ms.parentIndex(j) == i {
+						kids++
+					}
+				}
+				if kids > most {
+					victim, most = i, kids
+				}
+			}
+			if victim < 0 {
+				t.Fatal("no router has children: the DODAG is flat")
+			}
+			var children []int
+			for j := 1; j < len(ms.nodes); j++ {
+				if ms.parentIndex(j) == victim {
+					children = append(children, j)
+				}
+			}
+			stopAt := stable + time.Second
+			if err := ms.m.StopNode(stopAt, sim.NodeID(victim)); err != nil {
+				t.Fatal(err)
+			}
+			alive := func(i int) bool { return i != victim }
+			// Every child must leave the stopped parent; the root must
+			// reach every surviving node again.
+			var repaired time.Duration
+			for at := stopAt + time.Second; at <= stopAt+5*time.Minute; at += time.Second {
+				ms.run(t, at)
+				ok := ms.converged(alive)
+				for _, c := range children {
+					if p := ms.parentIndex(c); p == victim || p < 0 {
+						ok = false
+					}
+				}
+				if ok {
+					repaired = at
+					break
+				}
+			}
+			if repaired == 0 {
+				t.Fatalf("children %v of stopped node %d not re-routed within 5 min", children, victim)
+			}
+			var survivors []int
+			for i := 1; i < len(ms.nodes); i++ {
+				if alive(i) {
+					survivors = append(survivors, i)
+				}
+			}
+			// Stale routes through the stopped node may still exist in
+			// other nodes' tables for a while; give the DAOs a moment,
+			// then all traffic must flow.
+			start := repaired + 30*time.Second
+			flows := ms.sendFlows(t, start, 400*time.Millisecond, survivors, "repair")
+			ms.run(t, start+time.Duration(len(flows))*200*time.Millisecond+10*time.Second)
+			got, _ := ms.checkFlows(t, flows)
+			t.Logf("%s: stopped node %d (children %v) at %v; re-routed after %v; %d/%d delivered after repair",
+				mode.name, victim, children, stopAt, repaired-stopAt, got, len(flows))
+			if got != len(flows) {
+				t.Fatalf("PDR after repair %d/%d, want 1.0", got, len(flows))
+			}
+		})
+	}
+}
+
+func TestRPLRootTunnelsHostTraffic(t *testing.T) {
+	for _, mode := range []rplMode{rplModes[1], rplModes[3]} {
+		t.Run(mode.name, func(t *testing.T) {
+			ms := newRPLMesh(t, sim.Grid(5, 5, 30), mode)
+			conv := ms.waitConverged(t, 0, 60*time.Second, nil)
+			stable := ms.waitStable(t, conv, 30*time.Second, 10*time.Minute)
+			root := ms.nodes[0]
+			outside := netip.MustParseAddr("2001:db8:ffff::1")
+			// The node furthest from the root (largest rank).
+			far, farRank := 0, uint16(0)
+			for i, n := range ms.nodes[1:] {
+				if st, _ := n.RPLState(); st.Rank > farRank {
+					far, farRank = i+1, st.Rank
+				}
+			}
+			g := ms.global(t, far)
+			in := AppendUDP(nil, outside.As16(), g.As16(), 4000, udpPort, 50, []byte("from the host side"))
+			out := AppendUDP(nil, g.As16(), outside.As16(), udpPort, 4000, 50, []byte("to the host side"))
+			ms.m.At(stable+time.Second, func(now time.Time) {
+				if err := root.HandlePacket(now, in); err != nil {
+					t.Errorf("root HandlePacket: %v", err)
+				}
+			})
+			ms.m.At(stable+2*time.Second, func(now time.Time) {
+				if err := ms.nodes[far].HandlePacket(now, out); err != nil {
+					t.Errorf("node %d HandlePacket: %v", far, err)
+				}
+			})
+			ms.run(t, stable+5*time.Second)
+			// Into the mesh: decapsulated at the destination, unchanged
+			// but for the root's hop-limit decrement.
+			want := bytes.Clone(in)
+			want[7]--
+			if !slices.ContainsFunc(ms.hosts[far].pkts, func(p []byte) bool { return bytes.Equal(p, want) }) {
+				t.Fatalf("node %d (rank %d) did not get the host's packet intact; got %x", far, farRank, ms.hosts[far].pkts)
+			}
+			rs, fs := root.Stats(), ms.nodes[far].Stats()
+			if rs.Encapsulated != 1 || fs.Decapsulated != 1 {
+				t.Fatalf("encapsulated %d at the root, decapsulated %d at node %d; want 1 and 1", rs.Encapsulated, fs.Decapsulated, far)
+			}
+			// Out of the mesh: the root hands it to its host without the
+			// RPI; every hop decremented the hop limit.
+			hops, ok := delivered(ms.hosts[0], out)
+			if !ok || rs.LeftDomain != 1 {
+				t.Fatalf("the root's host did not get the outbound packet (left domain %d)", rs.LeftDomain)
+			}
+			t.Logf("%s: host → node %d (rank %d) tunnelled and delivered; node → host left the domain after %d hops", mode.name, far, farRank, hops)
+			ms.noRPLArtefacts(t)
+		})
+	}
+}
+
+func TestRPLMalformedControlMessagesDropped(t *testing.T) {
+	ms := newRPLMesh(t, sim.Grid(3, 3, 30), rplModes[3])
+	conv := ms.waitConverged(t, 0, 60*time.Second, nil)
+	sender := ms.nodes[4]
+	src := sender.LinkLocal()
+	allRPL := rpl.AllRPLNodes.As16()
+	// A DIO cut short after its rank, a secure DIO, and a DIO with an
+	// option running past the end; checksums right, so that only the
+	// decoder can refuse them.
+	msgs := [][]byte{
+		{155, 0x01, 0, 0, 0, 240, 1},
+		{155, 0x81, 0, 0, 0, 0, 0, 0},
+		append([]byte{155, 0x01, 0, 0, 0, 240, 0, 128, 0x88, 0, 0, 0}, append(make([]byte, 16), 0x04, 200, 1)...),
+	}
+	before := make([]rpl.Counters, len(ms.nodes))
+	var errsBefore uint64
+	for i, n := range ms.nodes {
+		before[i], _ = n.RPLCounters()
+		errsBefore += n.Stats().RPLControlErrors
+	}
+	for k, m := range msgs {
+		rpl.SetChecksum(m, netip.AddrFrom16(src), rpl.AllRPLNodes)
+		pkt := appendIPv6Header(nil, src, allRPL, protoICMPv6, 255, len(m))
+		pkt = append(pkt, m...)
+		ms.m.At(conv+time.Duration(k+1)*time.Second, func(now time.Time) {
+			if err := sender.HandlePacket(now, pkt); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	ms.run(t, conv+10*time.Second)
+	var malformed, secure, errs uint64
+	for i, n := range ms.nodes {
+		c, _ := n.RPLCounters()
+		malformed += c.Drops[rpl.DropMalformed] - before[i].Drops[rpl.DropMalformed]
+		secure += c.Drops[rpl.DropSecure] - before[i].Drops[rpl.DropSecure]
+		errs += n.Stats().RPLControlErrors
+	}
+	errs -= errsBefore
+	t.Logf("neighbours dropped %d malformed and %d secure messages; node control errors %d", malformed, secure, errs)
+	if malformed < 2 || secure < 1 || errs < malformed+secure {
+		t.Fatalf("malformed %d (want >= 2), secure %d (want >= 1), counted errors %d", malformed, secure, errs)
+	}
+	if !ms.converged(nil) {
+		t.Fatal("the mesh fell apart after malformed messages")
 	}
 }
