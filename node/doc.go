@@ -5,8 +5,11 @@
 // RFC 6282) and Mesh Link Establishment (package mle,
 // draft-ietf-6lo-mle): MLE decides which neighbours the node trusts, derives
 // the MAC key from the network key and key sequence, and seeds the MAC
-// replay windows from the frame counters learned in its handshake. RPL and
-// power control join it in their own packages.
+// replay windows from the frame counters learned in its handshake — and RPL
+// (package rpl, RFC 6550): a node with Config.RPL joins the DODAG rooted at
+// the gateway, forms its global address from the DODAG prefix and routes
+// IPv6 up to its preferred parent and down by storing routes or source
+// routes. Power control joins it in its own package.
 //
 // A [Node] never reads a clock, sleeps, starts a goroutine or touches a
 // socket. It is fed (now, input) through [Node.HandleRadio] (frames and
@@ -20,11 +23,38 @@
 //
 // radio frame → wpan decode → security (key lookup, replay window, MIC,
 // decrypt; with MLE only from established neighbours) → DSN duplicate
-// filter → lowpan decompression or reassembly → IPv6: UDP port 19788 goes
-// to MLE (the only traffic accepted without link-layer security, because
-// MLE secures it itself), ICMPv6 echo requests to this node are answered by
-// the node itself, other packets for this node go to its [Host]. Every frame
-// or packet that is dropped is counted by [DropReason].
+// filter → lowpan decompression or reassembly → IPv6 extension headers
+// (hop-by-hop with the RPL Option, RFC 6553/9008; the RPL Source Routing
+// Header, RFC 6554; IPv6-in-IPv6) → a packet for this node has its RPL
+// headers removed (a tunnel ending here is unwrapped and its inner packet
+// handled as if received) and goes by type: UDP port 19788 to MLE (the only
+// traffic accepted without link-layer security, because MLE secures it
+// itself), ICMPv6 type 155 to RPL, echo requests answered by the node
+// itself, everything else to its [Host], which therefore never sees an RPI,
+// an SRH or a tunnel. Every frame or packet that is dropped is counted by
+// [DropReason].
+//
+// # Forwarding (RPL)
+//
+// A packet for another node, a packet the node originates with a global
+// destination (its own control messages, echo replies, [Node.HandlePacket])
+// and a source-routed packet whose SRH [rpl.ProcessSRH] advanced are
+// routed by [rpl.Engine.Forward]: up to the preferred parent, down by a
+// storing route, back with the F flag, or out of the RPL domain at the root.
+// The node updates the RPL Option in place (or inserts a hop-by-hop header
+// when the packet has none, RFC 9008 allows the originator to), decrements
+// the hop limit of what it forwards (dropping at 1, counted), and sends to
+// the next hop's MAC address (the IID of its link-local address). The root
+// inserts an SRH (and RPI) into the packets it originates in non-storing
+// mode, and tunnels IPv6-in-IPv6 (RFC 2473) with the RPL headers in the
+// outer header what it forwards into the mesh from its host side, or
+// source-routes for another node; packets leaving the mesh reach its host
+// without RPL headers. Forwarding reuses the node's buffers and does not
+// allocate. MLE link losses reach RPL as lost neighbours, link-ups and
+// unacknowledged frames to the parent as link changes; RPL's parent and
+// children are pinned in MLE's link table; RPL's link ETX is MLE's, with a
+// hysteresis band of one transmission so that estimator noise does not
+// flip OF0 rank steps.
 //
 // # Transmit path
 //

@@ -817,6 +817,7 @@ func (n *Node) txDone(now time.Time, d *radio.TxDone) {
 	case radio.TxNoAck:
 		n.stats.TxNoAck++
 		n.drop(DropTxFailed)
+		n.parentFailed(now, n.queue[n.qHead].dst)
 		n.popFailed()
 	case radio.TxChannelBusy:
 		n.stats.TxBusy++

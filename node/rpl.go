@@ -291,3 +291,19 @@ func (n *Node) rplLinkUp(now time.Time) {
 	n.rpl.LinkChanged(now)
 	n.rplDirty = true
 }
+
+// parentFailed lets RPL re-run parent selection at once when a frame to
+// the preferred parent went unacknowledged: MLE has just raised the
+// link's ETX, and waiting for the next periodic check would keep
+// sending into a failing link.
+func (n *Node) parentFailed(now time.Time, dst wpan.Addr) {
+	if n.rpl == nil || !n.hasParent {
+		return
+	}
+	ext, ok := n.srcExt(dst)
+	if !ok || netip.AddrFrom16(linkLocal(ext.IID())) != n.parent {
+		return
+	}
+	n.rpl.LinkChanged(now)
+	n.drainRPL(now)
+}

@@ -221,7 +221,7 @@ func FuzzRouterInput(f *testing.F) {
 
 // newFuzzNodes returns a root and a router joined to it, without MLE and
 // with stub radios, driven by hand.
-func newFuzzNodes(f *testing.F) [2]*Node {
+func newFuzzNodes(f testing.TB) [2]*Node {
 	var nodes [2]*Node
 	var ports [2]*swPort
 	now := time.Unix(1000, 0)
