@@ -433,7 +433,25 @@ func TestRPLRootTunnelsHostTraffic(t *testing.T) {
 			if !ok || rs.LeftDomain != 1 {
 				t.Fatalf("the root's host did not get the outbound packet (left domain %d)", rs.LeftDomain)
 			}
-			t.Logf("%s: host → node %d (rank %d) tunnelled and delivered; node → host left the domain after %d hops", mode.name, far, farRank, hops)
+			// Node to node across the root (non-storing: the root tunnels
+			// it down with an SRH): delivered without RPL headers.
+			peer := 1
+			if far == 1 {
+				peer = 2
+			}
+			p2p := AppendUDP(nil, g.As16(), globalOf(ms.nodes[peer]), udpPort, udpPort, 64, []byte("node to node"))
+			ms.m.At(stable+6*time.Second, func(now time.Time) {
+				if err := ms.nodes[far].HandlePacket(now, p2p); err != nil {
+					t.Errorf("node %d HandlePacket: %v", far, err)
+				}
+			})
+			ms.run(t, stable+10*time.Second)
+			p2pHops, ok := delivered(ms.hosts[peer], p2p)
+			if !ok {
+				t.Fatalf("node %d did not get node %d's packet", peer, far)
+			}
+			t.Logf("%s: host → node %d (rank %d) tunnelled and delivered; node → host left the domain after %d hops; node %d → node %d in %d forwarding hops",
+				mode.name, far, farRank, hops, far, peer, p2pHops)
 			ms.noRPLArtefacts(t)
 		})
 	}
