@@ -31,6 +31,11 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&o.ZEP, "zep", "", "stream every frame as ZEP v2 to this UDP `host:port`")
 	fs.BoolVar(&o.Open, "open", false, "turn link-layer and MLE security off (interop profile)")
 	mleOn := fs.Bool("mle", true, "run MLE link establishment (false: plain 802.15.4 neighbours)")
+	rplOn := fs.Bool("rpl", true, "run RPL with node 0, the gateway, as DODAG root")
+	fs.StringVar(&o.Mode, "mode", "non-storing", "RPL mode of operation: storing or non-storing")
+	fs.StringVar(&o.OF, "of", "mrhof", "RPL objective function: of0 or mrhof")
+	fs.DurationVar(&o.TrafficInterval, "traffic-interval", 0, "every node sends a UDP packet up to the root, and the root one down to it, at this interval (0: off)")
+	fail := fs.String("fail", "", "stop `FRACTION@TIME` of the non-root nodes, e.g. 0.2@900s")
 	fs.StringVar(&o.Attack, "attack", "", "add an attacker: replay (records frames, replays them in the second half)")
 	fs.BoolVar(&asJSON, "json", false, "print the report as one JSON object")
 	fs.BoolVar(&quiet, "quiet", false, "no progress lines")
@@ -38,6 +43,14 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	o.NoMLE = !*mleOn
+	o.NoRPL = !*rplOn
+	if *fail != "" {
+		f, at, err := scenario.ParseFail(*fail)
+		if err != nil {
+			return err
+		}
+		o.FailFraction, o.FailAt = f, at
+	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("sim: unexpected argument %q", fs.Arg(0))
 	}

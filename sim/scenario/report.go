@@ -36,7 +36,11 @@ type Frames struct {
 	Rx         uint64 `json:"rx"`         // frames handed to nodes
 	Acked      uint64 `json:"acked"`      // unicast transmit requests acknowledged
 	Collisions uint64 `json:"collisions"` // receptions lost to overlapping signals
-	Dropped    uint64 `json:"dropped"`    // receptions lost for any reason on the medium
+	Dropped    uint64 `json:"dropped"`    // receptions lost on the medium, filtered ones excepted
+	// DroppedBy breaks the losses down by reason; "filtered" counts
+	// frames a radio ignored because they were addressed to another node,
+	// which is not a loss and not in Dropped.
+	DroppedBy map[string]uint64 `json:"dropped_by"`
 }
 
 // Broadcast reports the MAC-only load of --broadcast-interval.
@@ -72,6 +76,12 @@ type RPL struct {
 	DIS           uint64  `json:"dis"`
 	DAO           uint64  `json:"dao"`
 	DAOAck        uint64  `json:"dao_ack"`
+	// ControlPerNodeHour is DIO + DAO + DIS sent per node per hour after
+	// convergence.
+	ControlPerNodeHour float64 `json:"control_per_node_hour"`
+	// Mode and OF name the mode of operation and objective function.
+	Mode string `json:"mode,omitempty"`
+	OF   string `json:"of,omitempty"`
 }
 
 // Traffic is filled by the end-to-end traffic generator of the RPL layer.
@@ -84,6 +94,10 @@ type Traffic struct {
 	PDRDown       float64 `json:"pdr_down"`
 	LatencyP50ms  float64 `json:"latency_p50_ms"`
 	LatencyP99ms  float64 `json:"latency_p99_ms"`
+	// PDRUpLast10m and PDRDownLast10m cover packets sent in the last 10
+	// minutes of traffic.
+	PDRUpLast10m   float64 `json:"pdr_up_last_10m"`
+	PDRDownLast10m float64 `json:"pdr_down_last_10m"`
 }
 
 // Power reports transmit power and energy.
@@ -114,7 +128,10 @@ meshgw simulation report
   broadcasts     %d secured %d-byte frames sent, %d accepted by neighbours
   mle            %d links, replays rejected %d, replays accepted %d
   rpl            %d joined, converged at %.1f s, %d routes at root, %d parent changes
+                 sent DIO %d, DIS %d, DAO %d, DAO-ACK %d; %.1f control messages per node-hour after convergence
   traffic        up %d/%d (PDR %.4f), down %d/%d (PDR %.4f), latency p50 %.1f ms p99 %.1f ms
+                 last 10 minutes: PDR up %.4f, down %.4f
+  failures       %d nodes stopped, reconverged at %.1f s
   power          mean TX %.1f dBm, TX energy %.1f mJ
 `,
 		r.Nodes, r.Seed,
@@ -123,9 +140,12 @@ meshgw simulation report
 		r.Broadcast.Sent, r.Broadcast.FrameBytes, r.Broadcast.Received,
 		r.MLE.Links, r.MLE.ReplayRejected, r.MLE.ReplayAccepted,
 		r.RPL.Joined, r.RPL.ConvergedAtS, r.RPL.RoutesAtRoot, r.RPL.ParentChanges,
+		r.RPL.DIO, r.RPL.DIS, r.RPL.DAO, r.RPL.DAOAck, r.RPL.ControlPerNodeHour,
 		r.Traffic.DeliveredUp, r.Traffic.SentUp, r.Traffic.PDRUp,
 		r.Traffic.DeliveredDown, r.Traffic.SentDown, r.Traffic.PDRDown,
 		r.Traffic.LatencyP50ms, r.Traffic.LatencyP99ms,
+		r.Traffic.PDRUpLast10m, r.Traffic.PDRDownLast10m,
+		r.Failures.Killed, r.Failures.ReconvergedAtS,
 		r.Power.MeanTxDBm, r.Power.TxEnergyMJ)
 	if err == nil && r.Attack != nil {
 		_, err = fmt.Fprintf(w, "  attack         %d frames recorded, %d replays sent\n", r.Attack.Recorded, r.Attack.Replayed)

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"container/heap"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -10,6 +11,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net"
+	"net/netip"
 	"runtime"
 	"strings"
 	"time"
@@ -45,6 +47,21 @@ type Options struct {
 	// NoMLE turns Mesh Link Establishment off: nodes accept secured frames
 	// from any sender that has the key, as plain 802.15.4 does.
 	NoMLE bool
+	// NoRPL turns RPL off. With RPL, node 0 is the gateway: the DODAG
+	// root.
+	NoRPL bool
+	// Mode is the RPL mode of operation: "non-storing" (default) or
+	// "storing".
+	Mode string
+	// OF is the objective function: "mrhof" (default) or "of0".
+	OF string
+	// TrafficInterval makes every non-root node send a UDP packet up to
+	// the root, and the root one down to each node, at this interval
+	// with random offsets. Packets count once the mesh has converged.
+	TrafficInterval time.Duration
+	// FailFraction of the non-root nodes stop at FailAt (--fail F@T).
+	FailFraction float64
+	FailAt       time.Duration
 	// Attack adds an attacker: "replay" records frames during the first
 	// half of the run and replays them, verbatim and with raised counters
 	// and changed keys, during the second half.
@@ -98,6 +115,18 @@ func (o *Options) defaults() error {
 	}
 	if o.Channel == 0 {
 		o.Channel = 15
+	}
+	if o.Mode == "" {
+		o.Mode = "non-storing"
+	}
+	if o.OF == "" {
+		o.OF = "mrhof"
+	}
+	if o.TrafficInterval < 0 {
+		return fmt.Errorf("scenario: traffic interval %v is negative", o.TrafficInterval)
+	}
+	if o.FailFraction < 0 || o.FailFraction > 1 || (o.FailFraction > 0 && (o.FailAt <= 0 || o.FailAt >= o.Duration)) {
+		return fmt.Errorf("scenario: failure %v@%v is not a fraction in (0, 1] at a time within the run", o.FailFraction, o.FailAt)
 	}
 	if o.Attack != "" && o.Attack != "replay" {
 		return fmt.Errorf("scenario: unknown attack %q (known: replay)", o.Attack)
@@ -198,6 +227,12 @@ type run struct {
 	bsent, brecv uint64
 	accepted     map[acceptKey]uint32
 	attacker     *attacker
+
+	traffic     *traffic
+	conv        *convergence
+	globals     []netip.Addr       // node i's global address
+	byLinkLocal map[netip.Addr]int // node index by link-local address
+	killed      []int
 }
 
 // station runs one node and its traffic on the medium.
@@ -207,6 +242,8 @@ type station struct {
 	next     time.Time // next broadcast; zero: none
 	interval time.Duration
 	bcast    []byte
+	nextUp   time.Time // next upward traffic packet; zero: none
+	root     bool
 }
 
 func (s *station) HandleRadio(now time.Time, ev *radio.Event) { s.n.HandleRadio(now, ev) }
@@ -218,26 +255,50 @@ func (s *station) Poll(now time.Time) {
 		}
 		s.next = s.next.Add(s.interval)
 	}
+	if t := s.r.traffic; t != nil {
+		if s.root {
+			t.rootPoll(now)
+		} else if !s.nextUp.IsZero() && !now.Before(s.nextUp) {
+			t.sendUp(now, s)
+			s.nextUp = s.nextUp.Add(t.interval)
+		}
+	}
 	s.n.Poll(now)
 }
 
 func (s *station) Deadline() time.Time {
-	d := s.n.Deadline()
-	if d.IsZero() || (!s.next.IsZero() && s.next.Before(d)) {
-		return s.next
+	d := earliest(s.n.Deadline(), s.next)
+	if t := s.r.traffic; t != nil {
+		if s.root {
+			d = earliest(d, t.rootDeadline())
+		} else {
+			d = earliest(d, s.nextUp)
+		}
 	}
 	return d
 }
 
-// Deliver implements node.Host: it counts the broadcast load.
-func (s *station) Deliver(_ time.Time, pkt []byte) {
+// earliest returns the earlier of two deadlines, zero meaning none.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
+}
+
+// Deliver implements node.Host: it counts the traffic and the broadcast
+// load.
+func (s *station) Deliver(now time.Time, pkt []byte) {
+	if t := s.r.traffic; t != nil && t.deliver(now, pkt) {
+		return
+	}
 	if len(pkt) >= 48 && pkt[6] == 17 && binary.BigEndian.Uint16(pkt[42:44]) == broadcastPort {
 		s.r.brecv++
 	}
 }
 
 // nodeConfig is node i's configuration.
-func (r *run) nodeConfig(i int, host node.Host) node.Config {
+func (r *run) nodeConfig(i int, host node.Host) (node.Config, error) {
 	c := node.Config{
 		Ext:        wpan.ExtAddrFromUint64(0x00124b0000000000 + uint64(i) + 1),
 		NoShort:    true,
@@ -262,7 +323,14 @@ func (r *run) nodeConfig(i int, host node.Host) node.Config {
 	if r.accepted != nil {
 		c.AcceptHook = r.acceptHook(i)
 	}
-	return c
+	if !r.o.NoRPL {
+		rc, err := r.rplConfig(i)
+		if err != nil {
+			return c, err
+		}
+		c.RPL = rc
+	}
+	return c, nil
 }
 
 // sensitivityDBm is the simulated radio's receive sensitivity.
@@ -302,11 +370,29 @@ func (r *run) build() error {
 	}
 	r.report.Nodes = nodes
 	r.stations = make([]*station, nodes)
+	r.globals = make([]netip.Addr, nodes)
+	r.byLinkLocal = make(map[netip.Addr]int, nodes)
+	if !r.o.NoRPL && r.o.TrafficInterval > 0 {
+		r.traffic = &traffic{r: r, interval: r.o.TrafficInterval, stopAt: sim.Time(r.o.Duration - drainTime)}
+	}
 	for i := range r.stations {
-		s := &station{r: r, interval: r.o.BroadcastInterval}
-		n, err := node.New(r.nodeConfig(i, s), r.m.Radio(sim.NodeID(i)))
+		s := &station{r: r, interval: r.o.BroadcastInterval, root: i == 0 && !r.o.NoRPL}
+		cfg, err := r.nodeConfig(i, s)
 		if err != nil {
 			return err
+		}
+		n, err := node.New(cfg, r.m.Radio(sim.NodeID(i)))
+		if err != nil {
+			return err
+		}
+		ll := n.LinkLocal()
+		r.byLinkLocal[netip.AddrFrom16(ll)] = i
+		g := meshPrefix.Addr().As16()
+		copy(g[8:], ll[8:])
+		r.globals[i] = netip.AddrFrom16(g)
+		if t := r.traffic; t != nil && i != 0 {
+			s.nextUp = sim.Epoch.Add(time.Duration(rng.Uint64() % uint64(t.interval)))
+			heap.Push(&t.downSchedule, downEvent{at: sim.Epoch.Add(time.Duration(rng.Uint64() % uint64(t.interval))), node: i})
 		}
 		s.n = n
 		if s.interval > 0 {
@@ -319,6 +405,9 @@ func (r *run) build() error {
 		r.stations[i] = s
 	}
 	r.report.Broadcast.FrameBytes = BroadcastFrameBytes
+	if !r.o.NoRPL {
+		r.setupConvergence(rng)
+	}
 	if r.o.Attack == "replay" {
 		return r.addAttacker(sim.NodeID(nodes))
 	}
@@ -331,7 +420,12 @@ var allNodes = [16]byte{0xff, 0x02, 15: 1}
 // frame exactly BroadcastFrameBytes long, by encoding it on a probe node.
 func (r *run) broadcastPayload() ([]byte, error) {
 	var p probePort
-	n, err := node.New(r.nodeConfig(0, nil), &p)
+	cfg, err := r.nodeConfig(0, nil)
+	if err != nil {
+		return nil, err
+	}
+	cfg.RPL = nil
+	n, err := node.New(cfg, &p)
 	if err != nil {
 		return nil, err
 	}
@@ -400,8 +494,16 @@ func (r *run) finish() {
 	rep.VirtualS = r.o.Duration.Seconds()
 	rep.Events = mt.Events
 	rep.Frames = Frames{Tx: mt.FramesTx + mt.AcksTx, Rx: mt.FramesRx, Acked: mt.Acked, Collisions: mt.Collisions}
-	for _, d := range mt.Drops {
-		rep.Frames.Dropped += d
+	rep.Frames.DroppedBy = map[string]uint64{}
+	for reason, d := range mt.Drops {
+		if d == 0 {
+			continue
+		}
+		name := sim.DropReason(reason).String()
+		rep.Frames.DroppedBy[name] = d
+		if sim.DropReason(reason) != sim.DropFiltered {
+			rep.Frames.Dropped += d
+		}
 	}
 	rep.Broadcast.Sent, rep.Broadcast.Received = r.bsent, r.brecv
 	var energy, dbmAir, air float64
@@ -421,6 +523,7 @@ func (r *run) finish() {
 	if a := r.attacker; a != nil {
 		rep.Attack = &Attack{Recorded: a.recorded, Replayed: a.sent}
 	}
+	r.fillRPL()
 	rep.Power.TxEnergyMJ = energy * 1000
 	if air > 0 {
 		rep.Power.MeanTxDBm = dbmAir / air
