@@ -35,6 +35,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&o.Mode, "mode", "non-storing", "RPL mode of operation: storing or non-storing")
 	fs.StringVar(&o.OF, "of", "mrhof", "RPL objective function: of0 or mrhof")
 	fs.DurationVar(&o.TrafficInterval, "traffic-interval", 0, "every node sends a UDP packet up to the root, and the root one down to it, at this interval (0: off)")
+	fs.DurationVar(&o.BootSpread, "boot-spread", 0, "power the nodes on at random times within this duration (0: all at once)")
 	fail := fs.String("fail", "", "stop `FRACTION@TIME` of the non-root nodes, e.g. 0.2@900s")
 	fs.StringVar(&o.Attack, "attack", "", "add an attacker: replay (records frames, replays them in the second half)")
 	fs.BoolVar(&asJSON, "json", false, "print the report as one JSON object")

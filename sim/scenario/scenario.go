@@ -59,6 +59,10 @@ type Options struct {
 	// the root, and the root one down to each node, at this interval
 	// with random offsets. Packets count once the mesh has converged.
 	TrafficInterval time.Duration
+	// BootSpread spreads the nodes' power-on uniformly over this time
+	// (the root boots at 0), as after a site-wide power cut; zero boots
+	// every node at once.
+	BootSpread time.Duration
 	// FailFraction of the non-root nodes stop at FailAt (--fail F@T).
 	FailFraction float64
 	FailAt       time.Duration
@@ -121,6 +125,9 @@ func (o *Options) defaults() error {
 	}
 	if o.OF == "" {
 		o.OF = "mrhof"
+	}
+	if o.BootSpread < 0 {
+		return fmt.Errorf("scenario: boot spread %v is negative", o.BootSpread)
 	}
 	if o.TrafficInterval < 0 {
 		return fmt.Errorf("scenario: traffic interval %v is negative", o.TrafficInterval)
@@ -244,11 +251,24 @@ type station struct {
 	bcast    []byte
 	nextUp   time.Time // next upward traffic packet; zero: none
 	root     bool
+	bootAt   time.Time // the node is off (deaf and silent) until then
+	booted   bool
 }
 
-func (s *station) HandleRadio(now time.Time, ev *radio.Event) { s.n.HandleRadio(now, ev) }
+func (s *station) HandleRadio(now time.Time, ev *radio.Event) {
+	if !s.booted && ev.Kind == radio.EventFrame {
+		return // not powered on yet
+	}
+	s.n.HandleRadio(now, ev)
+}
 
 func (s *station) Poll(now time.Time) {
+	if !s.booted {
+		if now.Before(s.bootAt) {
+			return
+		}
+		s.booted = true
+	}
 	if !s.next.IsZero() && !now.Before(s.next) {
 		if s.n.HandlePacket(now, s.bcast) == nil {
 			s.r.bsent++
@@ -267,6 +287,9 @@ func (s *station) Poll(now time.Time) {
 }
 
 func (s *station) Deadline() time.Time {
+	if !s.booted {
+		return s.bootAt
+	}
 	d := earliest(s.n.Deadline(), s.next)
 	if t := s.r.traffic; t != nil {
 		if s.root {
@@ -384,6 +407,11 @@ func (r *run) build() error {
 		n, err := node.New(cfg, r.m.Radio(sim.NodeID(i)))
 		if err != nil {
 			return err
+		}
+		if r.o.BootSpread > 0 && i != 0 {
+			s.bootAt = sim.Epoch.Add(time.Duration(rng.Uint64() % uint64(r.o.BootSpread)))
+		} else {
+			s.bootAt = sim.Epoch
 		}
 		ll := n.LinkLocal()
 		r.byLinkLocal[netip.AddrFrom16(ll)] = i

@@ -187,3 +187,51 @@ func TestReplayDetector(t *testing.T) {
 		t.Fatalf("detector counted %d replays, want 2", r.report.MLE.ReplayAccepted)
 	}
 }
+
+// TestRPLScenario forms a DODAG on a small grid and carries traffic both
+// ways; then a fifth of the nodes fail and the rest re-route.
+func TestRPLScenario(t *testing.T) {
+	for _, mode := range []string{"non-storing", "storing"} {
+		rep, err := Run(context.Background(), Options{
+			Nodes: 16, Topology: "grid", Spacing: 40, Duration: 10 * time.Minute, Mode: mode, OF: "mrhof",
+			TrafficInterval: 30 * time.Second, FailFraction: 0.2, FailAt: 6 * time.Minute, Seed: 2,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.RPL.Joined < 16-rep.Failures.Killed {
+			t.Errorf("%s: %d joined", mode, rep.RPL.Joined)
+		}
+		if rep.RPL.ConvergedAtS <= 0 || rep.RPL.ConvergedAtS > 360 {
+			t.Errorf("%s: converged at %v s", mode, rep.RPL.ConvergedAtS)
+		}
+		if rep.Failures.ReconvergedAtS < 360 {
+			t.Errorf("%s: reconverged at %v s, before the failure at 360 s or never", mode, rep.Failures.ReconvergedAtS)
+		}
+		if rep.Failures.Killed != 3 {
+			t.Errorf("%s: %d killed, want 3 (20 %% of 15)", mode, rep.Failures.Killed)
+		}
+		tr := rep.Traffic
+		if tr.SentUp == 0 || tr.SentDown == 0 || tr.PDRUp < 0.8 || tr.PDRDown < 0.8 {
+			t.Errorf("%s: traffic %+v", mode, tr)
+		}
+		if tr.LatencyP50ms <= 0 || tr.LatencyP99ms < tr.LatencyP50ms {
+			t.Errorf("%s: latency p50 %v p99 %v", mode, tr.LatencyP50ms, tr.LatencyP99ms)
+		}
+		if rep.RPL.DIO == 0 || rep.RPL.DAO == 0 || rep.RPL.RoutesAtRoot == 0 {
+			t.Errorf("%s: rpl %+v", mode, rep.RPL)
+		}
+	}
+}
+
+func TestParseFail(t *testing.T) {
+	f, at, err := ParseFail("0.2@900s")
+	if err != nil || f != 0.2 || at != 900*time.Second {
+		t.Fatalf("ParseFail = %v, %v, %v", f, at, err)
+	}
+	for _, bad := range []string{"0.2", "x@900s", "1.5@900s", "0@1s", "0.2@soon", "0.2@-1s"} {
+		if _, _, err := ParseFail(bad); err == nil {
+			t.Errorf("ParseFail(%q) succeeded", bad)
+		}
+	}
+}
