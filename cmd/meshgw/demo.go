@@ -13,18 +13,20 @@ import (
 // medium, narrated as it runs.
 func runDemo(ctx context.Context, stdout io.Writer) error {
 	o := scenario.Options{
-		Nodes:             50,
-		Topology:          "random",
-		Neighbors:         8,
-		Duration:          10 * time.Minute,
-		Seed:              1,
-		BroadcastInterval: 30 * time.Second,
-		Progress:          stdout,
-		ProgressEvery:     time.Minute,
+		Nodes:           50,
+		Topology:        "random",
+		Neighbors:       8,
+		Duration:        15 * time.Minute,
+		Seed:            1,
+		TrafficInterval: time.Minute,
+		Progress:        stdout,
+		ProgressEvery:   30 * time.Second,
 	}
-	fmt.Fprintf(stdout, "meshgw: simulating a %d-node mesh (random placement, ~%.0f neighbours each) for %v of virtual time;\n"+
-		"every node sends a secured 60-byte broadcast every %v. Try 'meshgw sim -h' for more.\n\n",
-		o.Nodes, o.Neighbors, o.Duration, o.BroadcastInterval)
+	fmt.Fprintf(stdout, "meshgw: a gateway (node 0) and %d mesh nodes on a simulated 2.4 GHz medium, ~%.0f neighbours each,\n"+
+		"for %v of virtual time. Nodes establish secured MLE links, join the gateway's RPL DODAG, and then\n"+
+		"each sends a UDP packet up to the gateway, and gets one down, every %v.\n"+
+		"Try 'meshgw sim -h' for more.\n\n",
+		o.Nodes-1, o.Neighbors, o.Duration, o.TrafficInterval)
 	rep, err := scenario.Run(ctx, o)
 	if err != nil {
 		return err

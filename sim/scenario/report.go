@@ -23,6 +23,9 @@ type Report struct {
 	Power     Power     `json:"power"`
 	Failures  Failures  `json:"failures"`
 
+	// NodeDrops counts what the nodes dropped, by reason (all nodes).
+	NodeDrops map[string]uint64 `json:"node_drops"`
+
 	// Attack is present when the run had an attacker.
 	Attack *Attack `json:"attack,omitempty"`
 

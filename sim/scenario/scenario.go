@@ -251,6 +251,7 @@ type station struct {
 	bcast    []byte
 	nextUp   time.Time // next upward traffic packet; zero: none
 	root     bool
+	index    int
 	bootAt   time.Time // the node is off (deaf and silent) until then
 	booted   bool
 }
@@ -399,7 +400,7 @@ func (r *run) build() error {
 		r.traffic = &traffic{r: r, interval: r.o.TrafficInterval, stopAt: sim.Time(r.o.Duration - drainTime)}
 	}
 	for i := range r.stations {
-		s := &station{r: r, interval: r.o.BroadcastInterval, root: i == 0 && !r.o.NoRPL}
+		s := &station{r: r, index: i, interval: r.o.BroadcastInterval, root: i == 0 && !r.o.NoRPL}
 		cfg, err := r.nodeConfig(i, s)
 		if err != nil {
 			return err
@@ -501,12 +502,60 @@ func (r *run) runFor(ctx context.Context) error {
 		}
 		r.sampleHeap()
 		if r.o.Progress != nil {
-			mt := r.m.Metrics()
-			fmt.Fprintf(r.o.Progress, "t=%-8v wall=%-8v frames tx=%d rx=%d collisions=%d  broadcasts sent=%d accepted=%d\n",
-				t, time.Since(start).Round(time.Millisecond), mt.FramesTx, mt.FramesRx, mt.Collisions, r.bsent, r.brecv)
+			r.progress(t, time.Since(start))
 		}
 	}
 	return nil
+}
+
+// progress prints one line a person can follow: time, frames, links,
+// DODAG membership and traffic so far.
+func (r *run) progress(t, wall time.Duration) {
+	mt := r.m.Metrics()
+	line := fmt.Sprintf("t=%-7v wall=%-7v frames=%-8d collisions=%-8d", t, wall.Round(time.Millisecond), mt.FramesTx+mt.AcksTx, mt.Collisions)
+	if !r.o.NoMLE {
+		links := 0
+		for _, s := range r.stations {
+			links += s.n.Links()
+		}
+		line += fmt.Sprintf(" links=%-6d", links/2)
+	}
+	if !r.o.NoRPL {
+		joined := 0
+		for _, s := range r.stations {
+			if st, ok := s.n.RPLState(); ok && st.Joined {
+				joined++
+			}
+		}
+		routes := 0
+		if st, ok := r.stations[0].n.RPLState(); ok {
+			routes = st.Routes
+		}
+		line += fmt.Sprintf(" joined=%d/%d routes@root=%d", joined, len(r.stations), routes)
+		if c := r.conv; c != nil && c.converged >= 0 {
+			line += fmt.Sprintf(" converged@%v", c.converged)
+		}
+	}
+	if tr := r.traffic; tr != nil {
+		var su, du, sd, dd int
+		for _, p := range tr.up {
+			su++
+			if p.delivered {
+				du++
+			}
+		}
+		for _, p := range tr.down {
+			sd++
+			if p.delivered {
+				dd++
+			}
+		}
+		line += fmt.Sprintf(" up=%d/%d down=%d/%d", du, su, dd, sd)
+	}
+	if r.o.BroadcastInterval > 0 {
+		line += fmt.Sprintf(" broadcasts=%d accepted=%d", r.bsent, r.brecv)
+	}
+	fmt.Fprintln(r.o.Progress, line)
 }
 
 func (r *run) sampleHeap() {
@@ -542,9 +591,15 @@ func (r *run) finish() {
 		air += nm.Airtime.Seconds()
 	}
 	var links int
+	rep.NodeDrops = map[string]uint64{}
 	for _, st := range r.stations {
 		links += st.n.Links()
 		s := st.n.Stats()
+		for reason, d := range s.Drops {
+			if d > 0 {
+				rep.NodeDrops[node.DropReason(reason).String()] += d
+			}
+		}
 		rep.MLE.ReplayRejected += s.MLE.ReplayRejected() + s.Drops[node.DropReplay]
 	}
 	rep.MLE.Links = uint64(links / 2)

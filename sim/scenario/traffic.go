@@ -78,7 +78,10 @@ type sample struct {
 	latency time.Duration
 }
 
-// traffic is the end-to-end traffic generator and its bookkeeping.
+// traffic is the end-to-end traffic generator and its bookkeeping. Every
+// non-root node sends, and the root sends to every node, but only packets
+// of nodes that can reach the root over usable links (see convergence)
+// count: a node out of radio range of the mesh cannot deliver anything.
 type traffic struct {
 	r        *run
 	interval time.Duration
@@ -136,7 +139,7 @@ func (t *traffic) sendUp(now time.Time, s *station) {
 	src, ok := s.n.GlobalAddr()
 	root, rok := t.r.stations[0].n.GlobalAddr()
 	id := uint32(len(t.up))
-	if t.counting {
+	if t.counting && t.r.conv.reach[s.index] {
 		t.up = append(t.up, packetRec{sent: now})
 	} else {
 		id = ^uint32(0) // warm-up: not counted
@@ -157,7 +160,7 @@ func (t *traffic) sendDown(now time.Time, i int) {
 	src, ok := root.GlobalAddr()
 	dst := t.r.globals[i]
 	id := uint32(len(t.down))
-	if t.counting {
+	if t.counting && t.r.conv.reach[i] {
 		t.down = append(t.down, packetRec{sent: now})
 	} else {
 		id = ^uint32(0)
