@@ -185,6 +185,12 @@ const (
 	EventKeySequence
 	// EventParam: network parameter Param changed; read Params.
 	EventParam
+	// EventLinkMargin: Neighbor reported, in an Advertisement's Link
+	// Margins TLV, the margin at which it hears this node's
+	// Advertisements, normalised to 0 dBm (LinkMargin0DBm): the margin
+	// of frames sent at p dBm is LinkMargin0DBm + p. Only an engine that
+	// declares its power (SetTxPower) gets these reports.
+	EventLinkMargin
 )
 
 // String returns the kind's name.
@@ -198,6 +204,8 @@ func (k EventKind) String() string {
 		return "key-sequence"
 	case EventParam:
 		return "param"
+	case EventLinkMargin:
+		return "link-margin"
 	default:
 		return fmt.Sprintf("EventKind(%d)", uint8(k))
 	}
@@ -212,6 +220,8 @@ type Event struct {
 	KeySequence      uint32
 	LinkFrameCounter uint32
 	Param            ParamID
+	// LinkMargin0DBm is the reported margin of an EventLinkMargin.
+	LinkMargin0DBm int8
 }
 
 // Params are the network parameters the engine maintains and distributes.
@@ -243,6 +253,19 @@ type LinkInfo struct {
 	MarginOut    uint8
 	HasMarginOut bool
 	QualityOut   LinkQuality
+	// MarginOut0DBm is the margin at which the neighbour last reported
+	// hearing this node's Advertisements (Link Margins TLV), normalised to
+	// a transmit power of 0 dBm: frames sent at p dBm have a margin of
+	// MarginOut0DBm + p there. Valid when HasMarginOut0DBm; reports come
+	// only once this node declares its power (Engine.SetTxPower).
+	MarginOut0DBm    int8
+	HasMarginOut0DBm bool
+	// MarginIn0DBm is the same for the other direction: the margin of the
+	// neighbour's last Advertisement here minus the Tx Power it declared,
+	// which this node reports back in its own Advertisements. Valid when
+	// HasMarginIn0DBm.
+	MarginIn0DBm    int8
+	HasMarginIn0DBm bool
 	// ETX is the estimate from MAC acknowledgements times ETXDivisor
 	// (ETXInit before the first sample, ETXValid false).
 	ETX      int
@@ -287,6 +310,10 @@ type link struct {
 	qOut       LinkQuality
 	marginOut  uint8
 	hasMargin  bool
+	margin0Out int8 // the neighbour's report for this node, normalised to 0 dBm
+	hasM0Out   bool
+	margin0In  int8 // this node's measurement of the neighbour's last Advertisement, normalised
+	hasM0In    bool
 	etx        ETXEstimator
 	pinned     bool
 	open       bool // established without security (open profile)
@@ -392,6 +419,8 @@ type Engine struct {
 
 	trickle  trickle
 	adCursor int
+	txPower  int8 // declared in Advertisements when hasTxPow
+	hasTxPow bool
 
 	params      Params
 	beacon      [MaxBeaconPayload]byte
@@ -416,6 +445,7 @@ type Engine struct {
 	rx    Message
 	tx    Message
 	lqBuf [255]byte
+	lmBuf [255]byte
 
 	stats Stats
 }
@@ -591,6 +621,8 @@ func (e *Engine) info(l *link) LinkInfo {
 		Ext: l.ext, Short: l.short, HasShort: l.hasShort, Mode: l.mode,
 		RSSAvg: rss, MarginIn: LinkMargin(rss, e.sens), QualityIn: l.qIn,
 		MarginOut: l.marginOut, HasMarginOut: l.hasMargin, QualityOut: l.qOut,
+		MarginOut0DBm: l.margin0Out, HasMarginOut0DBm: l.hasM0Out,
+		MarginIn0DBm: l.margin0In, HasMarginIn0DBm: l.hasM0In,
 		ETX: l.etx.ETX(), ETXValid: l.etx.Valid(),
 		KeySequence: l.mle.KeySequence, Pinned: l.pinned,
 		Established: l.since, LastHeard: l.heard,

@@ -100,7 +100,7 @@ func (e *Engine) handle(now time.Time, in *Inbound) {
 			e.removeLink(now, src)
 			e.startRequest(now, src, false)
 		case CmdAdvertisement:
-			e.onAdvertisement(l)
+			e.onAdvertisement(l, in.RSSI)
 		case CmdUpdate:
 			e.onUpdate(now)
 		case CmdUpdateRequest:
@@ -336,19 +336,32 @@ func (e *Engine) onStrangerAdvertisement(now time.Time, in *Inbound, src wpan.Ex
 }
 
 // onAdvertisement takes what an established neighbour says about how well
-// it hears this node.
-func (e *Engine) onAdvertisement(l *link) {
-	q := &e.rx.LinkQuality
-	if !e.rx.Has(TLVLinkQuality) {
+// it hears this node, and measures the margin of the Advertisement itself
+// when it declares its power.
+func (e *Engine) onAdvertisement(l *link, rssi int8) {
+	m := &e.rx
+	if m.Has(TLVTxPower) && rssi != InvalidRSS {
+		rel := int(e.margin(rssi)) - int(m.TxPower)
+		l.margin0In, l.hasM0In = int8(min(max(rel, -127), 127)), true
+	}
+	q := &m.LinkQuality
+	if !m.Has(TLVLinkQuality) {
 		return
 	}
 	n := q.Len()
 	for i := range n {
 		r := q.Record(i)
-		if e.isSelf(r.Addr) {
-			l.qOut = qualityFromIDR(r.IDR)
-			return
+		if !e.isSelf(r.Addr) {
+			continue
 		}
+		l.qOut = qualityFromIDR(r.IDR)
+		if e.hasTxPow && m.Has(TLVLinkMargins) && i < len(m.LinkMargins) {
+			if lm := int8(m.LinkMargins[i]); lm != NoLinkMargin {
+				l.margin0Out, l.hasM0Out = lm, true
+				e.emit(Event{Kind: EventLinkMargin, Neighbor: l.ext, LinkMargin0DBm: lm})
+			}
+		}
+		return
 	}
 }
 
@@ -408,7 +421,7 @@ func (e *Engine) handleUnsecured(now time.Time, in *Inbound, src wpan.ExtAddr, _
 			e.scheduleReply(now, in, src, false, in.Dst.IsMulticast())
 		}
 		if m.Command == CmdAdvertisement {
-			e.onAdvertisement(l)
+			e.onAdvertisement(l, in.RSSI)
 		}
 	case CmdUpdate:
 		if l == nil {

@@ -240,33 +240,78 @@ func (e *Engine) pendingSlot(ext wpan.ExtAddr) *pending {
 }
 
 // sendAdvertisement sends an Advertisement to all nodes with Link Quality
-// records for up to MaxAdvertisedLinks neighbours, rotating through the
-// table when it holds more.
+// records for up to MaxAdvertisedLinks neighbours: the pinned ones (the
+// links a higher layer needs) in every Advertisement, the others rotating
+// through the remaining records when the table holds more. An engine that
+// declares its power (SetTxPower) sends it in a Tx Power TLV, and every
+// Advertisement with a measured margin carries a Link Margins TLV with one
+// entry per record.
 func (e *Engine) sendAdvertisement() {
 	m := e.newMsg(CmdAdvertisement)
 	q := &m.LinkQuality
 	q.AddrLen = 8
 	q.Records = e.lqBuf[:0]
-	n := len(e.links)
-	k := min(n, e.cfg.MaxAdvertisedLinks)
-	q.Complete = k == n
-	if e.adCursor >= n {
-		e.adCursor = 0
-	}
-	for j := range k {
-		l := &e.links[(e.adCursor+j)%n]
+	m.LinkMargins = e.lmBuf[:0]
+	measured := false
+	add := func(l *link) {
 		flags := LinkIncoming | LinkOutgoing
 		if l.pinned {
 			flags |= LinkPriority
 		}
 		_ = q.Append(LinkRecord{Flags: flags, IDR: idrFromQuality(l.qIn), Addr: l.ext[:]})
+		lm := NoLinkMargin
+		if l.hasM0In {
+			lm, measured = l.margin0In, true
+		}
+		m.LinkMargins = append(m.LinkMargins, byte(lm))
 	}
-	if n > 0 {
-		e.adCursor = (e.adCursor + k) % n
+	n := len(e.links)
+	k := min(n, e.cfg.MaxAdvertisedLinks)
+	q.Complete = k == n
+	if k == n {
+		for i := range e.links {
+			add(&e.links[i])
+		}
+	} else {
+		cnt := 0
+		for i := range e.links {
+			if l := &e.links[i]; l.pinned && cnt < k {
+				add(l)
+				cnt++
+			}
+		}
+		if e.adCursor >= n {
+			e.adCursor = 0
+		}
+		for j := 0; j < n && cnt < k; j++ {
+			i := (e.adCursor + j) % n
+			if l := &e.links[i]; !l.pinned {
+				add(l)
+				cnt++
+				e.adCursor = (i + 1) % n
+			}
+		}
 	}
 	m.Set(TLVLinkQuality)
+	if measured {
+		m.Set(TLVLinkMargins)
+	}
+	if e.hasTxPow {
+		m.TxPower = e.txPower
+		m.Set(TLVTxPower)
+	}
 	e.stats.Advertisements++
 	e.send(e.allN, wpan.ExtAddr{}, true, m)
+}
+
+// SetTxPower declares the power, in dBm, this node sends its
+// Advertisements at: from then on they carry a Tx Power TLV, neighbours
+// report the margin at which they hear them (normalised to 0 dBm, in their
+// Link Margins TLV), and each report becomes an EventLinkMargin. A node
+// with transmit power control calls it whenever its broadcast level
+// changes.
+func (e *Engine) SetTxPower(dBm int8) {
+	e.txPower, e.hasTxPow = dBm, true
 }
 
 // send secures (or, in the open profile, does not) m and queues it.

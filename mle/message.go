@@ -60,8 +60,11 @@ func (c Command) String() string {
 type TLVType uint8
 
 // TLV types. 0–8 are the draft's (§7, §14.3); 16–18 are Thread's numbers
-// for Link Margin, Status and Version, which this package also understands.
-// Every other type is skipped on decode, as the draft requires.
+// for Link Margin, Status and Version, which this package also understands;
+// 48 and 49 are meshgw's, from the range the draft leaves unassigned and
+// Thread does not use, for transmit power control (see the package
+// documentation). Every other type is skipped on decode, as the draft
+// requires.
 const (
 	TLVSourceAddress    TLVType = 0
 	TLVMode             TLVType = 1
@@ -75,17 +78,31 @@ const (
 	TLVLinkMargin       TLVType = 16
 	TLVStatus           TLVType = 17
 	TLVVersion          TLVType = 18
+	// TLVTxPower (meshgw) is the transmit power, in dBm, the message was
+	// sent at: one signed byte.
+	TLVTxPower TLVType = 48
+	// TLVLinkMargins (meshgw) holds one signed byte per record of the
+	// message's Link Quality TLV, in the same order: the margin, in dB,
+	// at which the sender heard that neighbour's last Advertisement minus
+	// the Tx Power that Advertisement declared, that is the margin
+	// frames sent at 0 dBm would have; NoLinkMargin when it has none.
+	TLVLinkMargins TLVType = 49
 )
+
+// NoLinkMargin marks a record of the Link Margins TLV without a
+// measurement (the byte 0x80).
+const NoLinkMargin int8 = -128
 
 // Sets of TLV types with special rules.
 const (
 	knownTLVs = TLVSet(1<<TLVSourceAddress | 1<<TLVMode | 1<<TLVTimeout | 1<<TLVChallenge |
 		1<<TLVResponse | 1<<TLVLinkFrameCounter | 1<<TLVLinkQuality | 1<<TLVNetworkParameter |
-		1<<TLVMLEFrameCounter | 1<<TLVLinkMargin | 1<<TLVStatus | 1<<TLVVersion)
+		1<<TLVMLEFrameCounter | 1<<TLVLinkMargin | 1<<TLVStatus | 1<<TLVVersion |
+		1<<TLVTxPower | 1<<TLVLinkMargins)
 	repeatableTLVs         = TLVSet(1<<TLVSourceAddress | 1<<TLVNetworkParameter)
 	singleValuedTLVs       = knownTLVs &^ repeatableTLVs
 	unsecuredForbiddenTLVs = TLVSet(1<<TLVChallenge | 1<<TLVResponse | 1<<TLVLinkFrameCounter)
-	maxKnownTLV            = TLVVersion
+	maxKnownTLV            = TLVLinkMargins
 )
 
 // String returns the TLV type's name.
@@ -115,6 +132,10 @@ func (t TLVType) String() string {
 		return "Status"
 	case TLVVersion:
 		return "Version"
+	case TLVTxPower:
+		return "Tx Power"
+	case TLVLinkMargins:
+		return "Link Margins"
 	default:
 		return "TLV(" + strconv.Itoa(int(t)) + ")"
 	}
@@ -122,7 +143,7 @@ func (t TLVType) String() string {
 
 // TLVSet is a set of the TLV types this package knows, one bit per type
 // (bit t for type t).
-type TLVSet uint32
+type TLVSet uint64
 
 // Has reports whether t is in the set.
 func (s TLVSet) Has(t TLVType) bool { return t <= maxKnownTLV && s&(1<<t) != 0 }
@@ -300,6 +321,12 @@ type Message struct {
 	LinkMargin      uint8  // dB
 	Status          uint8
 	Version         uint16
+	// TxPower is the Tx Power TLV (meshgw): the power, in dBm, the
+	// message was sent at.
+	TxPower int8
+	// LinkMargins is the Link Margins TLV (meshgw): one signed byte per
+	// Link Quality record (see TLVLinkMargins). It aliases the input.
+	LinkMargins []byte
 }
 
 // Has reports whether the message carries a TLV of type t.
@@ -475,6 +502,13 @@ func (m *Message) decodeTLV(t TLVType, v []byte) error {
 			return ErrTLVLength
 		}
 		m.Version = binary.BigEndian.Uint16(v)
+	case TLVTxPower:
+		if len(v) != 1 {
+			return ErrTLVLength
+		}
+		m.TxPower = int8(v[0])
+	case TLVLinkMargins:
+		m.LinkMargins = v
 	}
 	return nil
 }
@@ -547,6 +581,13 @@ func (m *Message) AppendBinary(b []byte) ([]byte, error) {
 	if p.Has(TLVVersion) {
 		b = append(b, byte(TLVVersion), 2, byte(m.Version>>8), byte(m.Version))
 	}
+	if p.Has(TLVTxPower) {
+		b = append(b, byte(TLVTxPower), 1, byte(m.TxPower))
+	}
+	if p.Has(TLVLinkMargins) {
+		b = append(b, byte(TLVLinkMargins), byte(len(m.LinkMargins)))
+		b = append(b, m.LinkMargins...)
+	}
 	return b, nil
 }
 
@@ -594,6 +635,12 @@ func (m *Message) Len() int {
 	if p.Has(TLVVersion) {
 		n += 4
 	}
+	if p.Has(TLVTxPower) {
+		n += 3
+	}
+	if p.Has(TLVLinkMargins) {
+		n += 2 + len(m.LinkMargins)
+	}
 	return n
 }
 
@@ -630,6 +677,9 @@ func (m *Message) validate() error {
 		if len(m.Params[i].Value) > MaxParamValueLen {
 			return ErrInvalidMessage
 		}
+	}
+	if p.Has(TLVLinkMargins) && len(m.LinkMargins) > 255 {
+		return ErrInvalidMessage
 	}
 	return nil
 }

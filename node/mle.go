@@ -118,6 +118,11 @@ func (n *Node) drainMLE(now time.Time) {
 				}
 			}
 			n.rplLinkDown(now, ev.Neighbor)
+			n.powerLinkDown(now, ev.Neighbor)
+		case mle.EventLinkMargin:
+			if n.pwr != nil {
+				n.powerMargin(now, ev.Neighbor, ev.LinkMargin0DBm)
+			}
 		case mle.EventKeySequence:
 			if n.key != nil && !n.cfg.MLE.Unsecured {
 				_ = n.setMACKeys(ev.KeySequence)

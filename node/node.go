@@ -49,8 +49,19 @@ type Config struct {
 	PAN wpan.PANID
 	// Channel is the 2.4 GHz channel (11–26); zero means 11.
 	Channel uint8
-	// TxPowerDBm is the transmit power.
+	// TxPowerDBm is the transmit power of a node without power control
+	// (TxPower nil).
 	TxPowerDBm int8
+	// TxPower turns transmit power control on (see package txpower and
+	// PowerConfig); nil sends every frame at TxPowerDBm. Levels may be
+	// empty: the node takes the radio's Capabilities().TxPowers. The node
+	// then sends unicasts at the controller's level for their neighbour
+	// and broadcasts (and configures the radio) at its node level
+	// (TxPowerDBm is not used), tells it the links RPL needs (the
+	// preferred parent, the children that are next hops of downward
+	// routes), and feeds it MAC acknowledgments and, with MLE, the margins
+	// neighbours report in their Advertisements.
+	TxPower *PowerConfig
 	// Security configures link-layer security.
 	Security SecurityConfig
 	// FrameCounters persists the outgoing frame counter; nil keeps it in
@@ -126,6 +137,7 @@ type txSlot struct {
 	dst      wpan.Addr
 	datagram uint32
 	frags    bool // part of a fragmented datagram
+	power    int8 // dBm, with power control: the node level when queued, then the power sent at
 }
 
 // Node is one IEEE 802.15.4 mesh node. It is sans-I/O and not safe for
@@ -191,6 +203,8 @@ type Node struct {
 	pinned    map[wpan.ExtAddr]struct{}
 	pinMark   map[wpan.ExtAddr]bool
 	routes    []rpl.Route
+
+	pwr *power // transmit power control; nil: fixed at cfg.TxPowerDBm
 
 	stats Stats
 }
@@ -297,6 +311,11 @@ func New(cfg Config, port radio.Port) (*Node, error) {
 			return nil, err
 		}
 	}
+	if cfg.TxPower != nil {
+		if err := n.newPower(); err != nil {
+			return nil, err
+		}
+	}
 	if port != nil {
 		if err := n.configureRadio(); err != nil {
 			return nil, err
@@ -309,7 +328,7 @@ func New(cfg Config, port radio.Port) (*Node, error) {
 func (n *Node) configureRadio() error {
 	err := n.port.Configure(radio.Config{
 		Channel: n.cfg.Channel, PAN: n.cfg.PAN, Short: n.cfg.Short, Ext: n.cfg.Ext,
-		TxPowerDBm: n.cfg.TxPowerDBm, RxOn: true,
+		TxPowerDBm: n.radioPower(), RxOn: true,
 	})
 	if err != nil {
 		return fmt.Errorf("node: configure radio: %w", err)
@@ -328,6 +347,9 @@ func (n *Node) Stats() Stats {
 	s := n.stats
 	if n.mle != nil {
 		s.MLE = n.mle.Stats()
+	}
+	if n.pwr != nil {
+		s.Power = n.pwr.c.Stats()
 	}
 	return s
 }
@@ -370,6 +392,9 @@ func (n *Node) Deadline() time.Time {
 			t = d
 		}
 	}
+	if d, ok := n.powerDeadline(); ok && (t.IsZero() || d.Before(t)) {
+		t = d
+	}
 	return t
 }
 
@@ -393,6 +418,7 @@ func (n *Node) Poll(now time.Time) {
 		n.rpl.Poll(now)
 		n.drainRPL(now)
 	}
+	n.pollPower(now)
 	n.kick()
 }
 
@@ -404,6 +430,7 @@ func (n *Node) HandleRadio(now time.Time, ev *radio.Event) {
 	case radio.EventTxDone:
 		n.txDone(now, &ev.TxDone)
 	}
+	n.syncPowerRoles(now)
 }
 
 // InjectFrame handles psdu (a MAC frame without FCS) as if the radio had
@@ -747,6 +774,9 @@ func (n *Node) sendTo(pkt []byte, dst wpan.Addr, secure bool) error {
 		slot.dst = dst
 		slot.datagram = n.datagram
 		slot.frags = frames > 1
+		if n.pwr != nil {
+			slot.power = n.pwr.level
+		}
 		n.qLen++
 		queued++
 	}
@@ -760,13 +790,18 @@ func (n *Node) kick() {
 	for !n.inflight && n.qLen > 0 {
 		slot := &n.queue[n.qHead]
 		n.handle++
-		err := n.port.Transmit(radio.TxRequest{
+		req := radio.TxRequest{
 			Handle:     n.handle,
 			PSDU:       slot.buf[:slot.n],
 			AckRequest: slot.ack,
 			CSMA:       true,
 			MaxRetries: n.cfg.MaxRetries,
-		})
+		}
+		if n.pwr != nil {
+			slot.power = n.framePower(slot)
+			req.TxPowerDBm, req.HasTxPower = slot.power, true
+		}
+		err := n.port.Transmit(req)
 		n.stats.TxFrames++
 		if err != nil {
 			n.stats.TxErrors++
@@ -803,9 +838,14 @@ func (n *Node) txDone(now time.Time, d *radio.TxDone) {
 		return // stale: not the frame in flight
 	}
 	n.inflight = false
-	if n.mle != nil && n.queue[n.qHead].ack && (d.Status == radio.TxAcked || d.Status == radio.TxNoAck) {
-		if ext, ok := n.srcExt(n.queue[n.qHead].dst); ok {
-			n.mle.ObserveTx(now, ext, int(d.Attempts), d.Status == radio.TxAcked)
+	if slot := &n.queue[n.qHead]; slot.ack && (d.Status == radio.TxAcked || d.Status == radio.TxNoAck) {
+		if ext, ok := n.srcExt(slot.dst); ok {
+			if n.mle != nil {
+				n.mle.ObserveTx(now, ext, int(d.Attempts), d.Status == radio.TxAcked)
+			}
+			if n.pwr != nil {
+				n.powerAck(now, ext, slot.power, d.Attempts, d.Status == radio.TxAcked)
+			}
 		}
 	}
 	switch d.Status {

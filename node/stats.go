@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/meshgw/meshgw/mle"
+	"github.com/meshgw/meshgw/node/txpower"
 	"github.com/meshgw/meshgw/rpl"
 )
 
@@ -89,6 +90,9 @@ type Stats struct {
 	// MLE holds the MLE engine's counters (zero without MLE), including
 	// its drops by mle.DropReason.
 	MLE mle.Stats
+	// Power holds the transmit power controller's counters (zero without
+	// Config.TxPower).
+	Power txpower.Stats
 }
 
 // Dropped returns the total of all drops.

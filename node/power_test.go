@@ -1,0 +1,418 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/meshgw/meshgw/node/txpower"
+	"github.com/meshgw/meshgw/radio"
+	"github.com/meshgw/meshgw/rpl"
+	"github.com/meshgw/meshgw/sim"
+	"github.com/meshgw/meshgw/wpan"
+)
+
+// powerPrefix is the DODAG prefix of the power tests.
+var powerPrefix = netip.MustParsePrefix("2001:db8:7::/64")
+
+// powerRPLConfig makes node 0 the root of a storing-mode MRHOF DODAG.
+func powerRPLConfig(i int) *rpl.Config {
+	c := &rpl.Config{}
+	if i == 0 {
+		c.Root = true
+		c.DODAG = rpl.DefaultDODAGParams(powerPrefix)
+		c.DODAG.MOP = rpl.MOPStoring
+		c.DODAG.OCP = rpl.OCPMRHOF
+	}
+	return c
+}
+
+// newPowerMesh builds a secured MLE + RPL mesh on topo in which every node
+// runs power control with policy pol (nil cfg: the defaults).
+func newPowerMesh(t testing.TB, topo sim.Topology, pol txpower.Policy) *mesh {
+	t.Helper()
+	return newMesh(t, topo, func(i int, c *Config) {
+		c.RPL = powerRPLConfig(i)
+		c.TxPower = &PowerConfig{Policy: pol}
+	})
+}
+
+// pinger makes every non-root node send an echo request to the root's
+// global address every interval, and counts requests and replies.
+type pinger struct {
+	ms    *mesh
+	every time.Duration
+	from  time.Duration // first request
+	until time.Duration // last request
+	sent  []int
+}
+
+func (p *pinger) start() {
+	p.sent = make([]int, len(p.ms.nodes))
+	gap := p.every / time.Duration(len(p.ms.nodes))
+	for i := 1; i < len(p.ms.nodes); i++ {
+		// Node i sends at its own offset within the interval, as
+		// independent sensors would.
+		var tick func(at time.Duration)
+		tick = func(at time.Duration) {
+			p.ms.m.At(at, func(now time.Time) {
+				n := p.ms.nodes[i]
+				root, ok := p.ms.nodes[0].GlobalAddr()
+				if g, joined := n.GlobalAddr(); ok && joined {
+					p.sent[i]++
+					pkt := AppendEchoRequest(nil, g.As16(), root.As16(), uint16(i), uint16(p.sent[i]), []byte("power"))
+					_ = n.HandlePacket(now, pkt)
+				}
+				if next := at + p.every; next <= p.until {
+					tick(next)
+				}
+			})
+		}
+		tick(p.from + time.Duration(i)*gap)
+	}
+}
+
+// pdr returns the fraction of echo requests answered, over all nodes.
+func (p *pinger) pdr() (float64, int, int) {
+	var s, r int
+	for i := 1; i < len(p.ms.nodes); i++ {
+		s += p.sent[i]
+		r += len(p.ms.hosts[i].echoReplies())
+	}
+	if s == 0 {
+		return 0, 0, 0
+	}
+	return float64(r) / float64(s), r, s
+}
+
+// extIndex maps every node's EUI-64 to its medium ID.
+func (ms *mesh) extIndex() map[wpan.ExtAddr]sim.NodeID {
+	m := make(map[wpan.ExtAddr]sim.NodeID, len(ms.nodes))
+	for i, n := range ms.nodes {
+		m[n.Ext()] = sim.NodeID(i)
+	}
+	return m
+}
+
+// marginAt is the true link margin, in dB, of frames from a to b sent at
+// dBm: the received power above the simulated radio's sensitivity.
+func (ms *mesh) marginAt(a, b sim.NodeID, dBm int8) float64 {
+	return float64(dBm) - ms.m.PathLoss(a, b) - simSensitivity
+}
+
+// energy returns the transmit energy of all nodes in joules.
+func (ms *mesh) energy() float64 {
+	var e float64
+	for i := range ms.nodes {
+		e += ms.m.NodeMetrics(sim.NodeID(i)).TxEnergyJ
+	}
+	return e
+}
+
+// TestPowerAdaptiveGridKeepsNeededLinks runs a 3×3 grid (15 m spacing,
+// about 32 dB of margin at +8 dBm) with RPL under the adaptive and the fixed
+// policy: adaptive power must end well below the maximum on every node while
+// every link the node needs keeps at least the target margin at the level it
+// uses for it, and echo traffic must get through; fixed must never change.
+func TestPowerAdaptiveGridKeepsNeededLinks(t *testing.T) {
+	const (
+		run   = 20 * time.Minute
+		every = 5 * time.Second
+	)
+	results := map[txpower.Policy]float64{}
+	for _, pol := range []txpower.Policy{txpower.Fixed, txpower.Adaptive} {
+		t.Run(pol.String(), func(t *testing.T) {
+			ms := newPowerMesh(t, sim.Grid(3, 3, 15), pol)
+			p := &pinger{ms: ms, every: every, from: time.Minute, until: run - 10*time.Second}
+			p.start()
+			ms.run(t, run)
+			idx := ms.extIndex()
+			caps := ms.ports[0].Capabilities()
+			top := caps.TxPowers[len(caps.TxPowers)-1]
+			var needed int
+			for i, n := range ms.nodes {
+				st := n.TxPower()
+				if !st.Controlled || st.Policy != pol {
+					t.Fatalf("node %d: power status %+v", i, st)
+				}
+				mean := ms.m.NodeMetrics(sim.NodeID(i)).MeanTxDBm
+				t.Logf("node %d: level %d dBm (mean %.1f dBm), %v; stats %+v", i, st.LevelDBm, mean, st.Reason, st.Stats)
+				if pol == txpower.Fixed {
+					if st.LevelDBm != top || st.Stats.NodeChanges != 0 || mean != float64(top) {
+						t.Errorf("node %d: fixed policy at %d dBm (mean %.2f), %d changes; want %d dBm, none",
+							i, st.LevelDBm, mean, st.Stats.NodeChanges, top)
+					}
+					continue
+				}
+				if st.LevelDBm > top-8 {
+					t.Errorf("node %d: adaptive level %d dBm, want at most %d dBm", i, st.LevelDBm, top-8)
+				}
+				for _, l := range st.Links {
+					if l.Roles == 0 {
+						continue
+					}
+					needed++
+					id, ok := idx[l.Neighbour]
+					if !ok {
+						t.Fatalf("node %d: link to unknown neighbour %v", i, l.Neighbour)
+					}
+					// The true margin of unicasts on the link, and of the
+					// broadcasts the node sends at its level.
+					mu := ms.marginAt(sim.NodeID(i), id, l.LevelDBm)
+					mb := ms.marginAt(sim.NodeID(i), id, st.LevelDBm)
+					t.Logf("  %v to node %d: %v at %d dBm, true margin %.1f dB (broadcast %.1f), estimate %d dB (%v)",
+						l.Roles, id, l.State, l.LevelDBm, mu, mb, l.MarginDB, l.HasMargin)
+					// Margins are whole dB, rounded (the RSSI is an integer).
+					if mu < float64(st.TargetDB)-1 || mb < float64(st.TargetDB)-1 {
+						t.Errorf("node %d: needed link to node %d has a margin of %.1f dB (broadcast %.1f) at %d dBm, below the %d dB target",
+							i, id, mu, mb, l.LevelDBm, st.TargetDB)
+					}
+					if !l.HasMargin {
+						t.Errorf("node %d: needed link to node %d has no margin report", i, id)
+					}
+				}
+			}
+			if pol == txpower.Adaptive && needed < len(ms.nodes)-1 {
+				t.Errorf("%d needed links, want at least %d (every node's parent)", needed, len(ms.nodes)-1)
+			}
+			pdr, r, s := p.pdr()
+			results[pol] = ms.energy()
+			t.Logf("%v: echo %d/%d answered (%.4f), TX energy %.4f J", pol, r, s, pdr, results[pol])
+			if pdr < 0.98 {
+				t.Errorf("%v: only %d of %d echo requests answered", pol, r, s)
+			}
+		})
+	}
+	if f, a := results[txpower.Fixed], results[txpower.Adaptive]; f > 0 && a > 0 {
+		t.Logf("adaptive uses %.1f %% less TX energy than fixed", 100*(1-a/f))
+		if a >= f {
+			t.Errorf("adaptive used %.4f J, fixed %.4f J", a, f)
+		}
+	}
+}
+
+// degradeTopology is a small mesh with exact path losses: root 0, routers 1
+// and 2 one hop from it, and node 3 that hears both (85 dB to each: 23 dB
+// of margin at +8 dBm, 11 dB at -4 dBm, where the search settles). Farther
+// pairs are out of range.
+const degradeTopology = `{"version": 1,
+ "nodes": [{"x": 0, "y": 0}, {"x": 1000, "y": 0}, {"x": 0, "y": 1000}, {"x": 1000, "y": 1000}],
+ "links": [
+  {"a": 0, "b": 1, "path_loss_db": 81},
+  {"a": 0, "b": 2, "path_loss_db": 81},
+  {"a": 1, "b": 2, "path_loss_db": 84},
+  {"a": 3, "b": 1, "path_loss_db": 85},
+  {"a": 3, "b": 2, "path_loss_db": 85}]}`
+
+// TestPowerDegradedParentLinkRaisesPower degrades node 3's link to its
+// preferred parent by 12 dB once its power has settled: the node must raise
+// its power within a few seconds of virtual time and keep the same parent
+// (another one is in range), and its traffic must keep flowing.
+func TestPowerDegradedParentLinkRaisesPower(t *testing.T) {
+	const (
+		degradeAt = 10 * time.Minute
+		end       = 13 * time.Minute
+		every     = 2 * time.Second
+		dropDB    = 12
+	)
+	topo, err := sim.ParseTopology([]byte(degradeTopology))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := newPowerMesh(t, topo, txpower.Adaptive)
+	p := &pinger{ms: ms, every: every, from: time.Minute, until: end - 10*time.Second}
+	p.start()
+	ms.run(t, degradeAt-time.Second)
+
+	n := ms.nodes[3]
+	pa, ok := n.RPLParent()
+	if !ok {
+		t.Fatal("node 3 has no parent")
+	}
+	parent := extFromLinkLocal(pa.As16())
+	pid := ms.extIndex()[parent]
+	before, _ := n.RPLCounters()
+	lvl0 := n.pwr.c.LevelFor(parent)
+	if lvl0 >= 0 {
+		t.Fatalf("node 3 sends to its parent at %d dBm before the degradation; want it settled well below +8", lvl0)
+	}
+	t.Logf("before: parent node %d at %d dBm, true margin %.1f dB", pid, lvl0, ms.marginAt(3, pid, lvl0))
+	if err := ms.m.DegradeLink(degradeAt, 3, pid, dropDB, true); err != nil {
+		t.Fatal(err)
+	}
+	// Watch the level for the parent every 100 ms of virtual time.
+	var raisedAt, restoredAt time.Duration
+	st := n.TxPower()
+	for at := degradeAt; at <= end; at += 100 * time.Millisecond {
+		ms.run(t, at)
+		lvl := n.pwr.c.LevelFor(parent)
+		if raisedAt == 0 && lvl > lvl0 {
+			raisedAt = at - degradeAt
+		}
+		if restoredAt == 0 && ms.marginAt(3, pid, lvl) >= float64(st.TargetDB)-1 && at > degradeAt {
+			restoredAt = at - degradeAt
+		}
+	}
+	after, _ := n.RPLCounters()
+	pb, _ := n.RPLParent()
+	lvl := n.pwr.c.LevelFor(parent)
+	t.Logf("after: raised after %v, margin back at the target after %v; parent %v → %v, %d dBm, true margin %.1f dB; %v",
+		raisedAt, restoredAt, pa, pb, lvl, ms.marginAt(3, pid, lvl), n.TxPower().Reason)
+	if raisedAt == 0 || raisedAt > 5*time.Second {
+		t.Errorf("node 3 raised its power for the parent after %v, want within 5 s", raisedAt)
+	}
+	if restoredAt == 0 || restoredAt > 5*time.Second {
+		t.Errorf("the margin to the parent was back at the target after %v, want within 5 s", restoredAt)
+	}
+	if pb != pa || after.ParentChanges != before.ParentChanges {
+		t.Errorf("node 3 changed parent: %v → %v (%d changes)", pa, pb, after.ParentChanges-before.ParentChanges)
+	}
+	// The traffic of node 3 got through after the degradation, apart from
+	// at most the requests in flight when it happened.
+	pdr, r, s := p.pdr()
+	t.Logf("echo %d/%d answered (%.4f)", r, s, pdr)
+	if got, want := len(ms.hosts[3].echoReplies()), p.sent[3]-2; got < want {
+		t.Errorf("node 3: %d of %d echo requests answered", got, p.sent[3])
+	}
+}
+
+// TestPowerConfigErrors checks that a bad power configuration is refused
+// with txpower.ErrInvalidConfig.
+func TestPowerConfigErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  PowerConfig
+		port radio.Port
+	}{
+		{"no levels", PowerConfig{}, new(lastPort)},
+		{"max below every level", PowerConfig{Levels: []int8{0, 4}, MaxDBm: -10, HasMax: true}, new(lastPort)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := testConfig(0, nil)
+			c.TxPower = &tc.cfg
+			if _, err := New(c, tc.port); err == nil || !errors.Is(err, txpower.ErrInvalidConfig) {
+				t.Fatalf("New: %v, want %v", err, txpower.ErrInvalidConfig)
+			}
+		})
+	}
+}
+
+// powerPort is a radio with the nRF52840's levels that records the power
+// of the last frame without allocating.
+type powerPort struct {
+	lastPort
+	dBm    int8
+	hasDBm bool
+	cfgDBm int8
+}
+
+func (p *powerPort) Capabilities() radio.Capabilities {
+	return radio.Capabilities{TxPowers: []int8{-40, -20, -16, -12, -8, -4, 0, 2, 3, 4, 5, 6, 7, 8}}
+}
+
+func (p *powerPort) Configure(c radio.Config) error { p.cfgDBm = c.TxPowerDBm; return nil }
+
+func (p *powerPort) Transmit(r radio.TxRequest) error {
+	p.dBm, p.hasDBm = r.TxPowerDBm, r.HasTxPower
+	return p.lastPort.Transmit(r)
+}
+
+// TestPowerPerFrame checks the levels frames go out at: a unicast at the
+// controller's level for its neighbour, which drops after margin reports
+// and acknowledgments, a broadcast at the node level; and that a lost frame
+// raises the neighbour's level at once.
+func TestPowerPerFrame(t *testing.T) {
+	p := new(powerPort)
+	c := testConfig(0, nil)
+	c.TxPower = &PowerConfig{}
+	nb := testConfig(1, nil).Ext
+	c.TxPower.Pinned = []wpan.ExtAddr{nb}
+	n, err := New(c, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := sim.Epoch
+	n.Poll(now)
+	if p.cfgDBm != 8 {
+		t.Fatalf("radio configured at %d dBm, want 8", p.cfgDBm)
+	}
+	ll := linkLocal(nb.IID())
+	send := func(dst [16]byte, acked bool) int8 {
+		t.Helper()
+		if err := n.HandlePacket(now, AppendUDP(nil, n.LinkLocal(), dst, 1, 1, 64, []byte("x"))); err != nil {
+			t.Fatal(err)
+		}
+		if !p.hasDBm {
+			t.Fatal("frame without a power level")
+		}
+		st := radio.TxAcked
+		att := uint8(1)
+		if !acked {
+			st, att = radio.TxNoAck, 4
+		}
+		if !isMulticast(dst) {
+			n.HandleRadio(now, &radio.Event{Kind: radio.EventTxDone, TxDone: radio.TxDone{Handle: n.handle, Status: st, Attempts: att}})
+		} else {
+			n.HandleRadio(now, &radio.Event{Kind: radio.EventTxDone, TxDone: radio.TxDone{Handle: n.handle, Status: radio.TxSent, Attempts: 1}})
+		}
+		return p.dBm
+	}
+	if got := send(ll, true); got != 8 {
+		t.Fatalf("first unicast at %d dBm, want 8", got)
+	}
+	// 30 dB of margin at +8 dBm: the neighbour needs 10 dB, so -12 dBm.
+	for range 200 {
+		now = now.Add(time.Second)
+		n.powerMargin(now, nb, 30-8) // as MLE reports it: normalised to 0 dBm
+		send(ll, true)
+		n.Poll(now)
+	}
+	lvl := n.pwr.c.LevelFor(nb)
+	if lvl != -12 {
+		t.Fatalf("level for the neighbour %d dBm, want -12; %+v", lvl, n.TxPower())
+	}
+	if got := send(ll, true); got != -12 {
+		t.Fatalf("unicast at %d dBm, want -12", got)
+	}
+	if got := send(allNodes, true); got != -12 || p.cfgDBm != -12 || n.TxPowerDBm() != -12 {
+		t.Fatalf("broadcast at %d dBm, radio at %d, node level %d; want -12", got, p.cfgDBm, n.TxPowerDBm())
+	}
+	// A lost frame: straight up.
+	send(ll, false)
+	if got := send(ll, true); got <= -12 {
+		t.Fatalf("unicast after a loss at %d dBm, want above -12", got)
+	}
+	if s := n.Stats().Power; s.Losses != 1 || s.StepsUp == 0 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+// BenchmarkPowerSendAck measures one unicast datagram through a node with
+// power control: the level for the neighbour on the way out, the
+// acknowledgment fed back to the controller. It must not allocate.
+func BenchmarkPowerSendAck(b *testing.B) {
+	p := new(powerPort)
+	c := testConfig(0, nil)
+	c.TxPower = &PowerConfig{}
+	n, err := New(c, p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	nb := testConfig(1, nil).Ext
+	pkt := AppendUDP(nil, n.LinkLocal(), linkLocal(nb.IID()), 5683, 5683, 64, make([]byte, 64))
+	now := sim.Epoch
+	n.Poll(now)
+	done := &radio.Event{Kind: radio.EventTxDone}
+	b.ReportAllocs()
+	for b.Loop() {
+		now = now.Add(time.Millisecond)
+		_ = n.HandlePacket(now, pkt)
+		done.TxDone = radio.TxDone{Handle: n.handle, Status: radio.TxAcked, Attempts: 1}
+		n.HandleRadio(now, done)
+	}
+	if s := n.Stats().Power; s.AckReports == 0 {
+		b.Fatal(fmt.Sprintf("no acknowledgment reached the controller: %+v", s))
+	}
+}
