@@ -27,7 +27,10 @@
 //     ([ExtAddrFromLinkLocal]).
 //   - TLVs 16–18 (Link Margin, Status, Version) are Thread's; the draft
 //     leaves 9–255 unassigned. Thread's other TLVs (Route64, Leader Data,
-//     ...) are skipped like any unknown TLV.
+//     ...) are skipped like any unknown TLV. TLVs 48 (Tx Power) and 49
+//     (Link Margins) are meshgw's, from the unassigned range and outside
+//     the numbers Thread uses, for transmit power control; other stacks
+//     skip them.
 //   - Challenge and Response values are 4–8 bytes (the draft requires at
 //     least 4; OpenThread accepts 4–8).
 //   - Key rotation ([DecideKey]) and link quality ([QualityFromMargin],
@@ -108,11 +111,23 @@
 //     new key sequence (it stays monotonic, which is stricter).
 //   - Advertisements go out on a Trickle timer (1–32 s, reset on link
 //     changes) with Link Quality records (flags I|O, P when pinned) for
-//     up to MaxAdvertisedLinks neighbours, rotating. The draft does not say
+//     up to MaxAdvertisedLinks neighbours: the pinned ones in every
+//     Advertisement, the others rotating. The draft does not say
 //     how to measure the incoming IDR; meshgw advertises it from the link
 //     quality: LQ3 0x20, LQ2 0x28, LQ1 0x40, LQ0 0xFF, and reads a
 //     neighbour's record for this node back as its outgoing quality. ETX
 //     comes from MAC acknowledgements (ObserveTx, [ETXEstimator]).
+//   - Link margins for transmit power control (meshgw): an engine told its
+//     power (Engine.SetTxPower) declares it in a Tx Power TLV (one signed
+//     byte, dBm) in its Advertisements. A neighbour measures the margin of
+//     such an Advertisement and keeps it normalised to 0 dBm (margin − Tx
+//     Power, dB); its own Advertisements carry a Link Margins TLV, one signed
+//     byte per Link Quality record in the same order (0x80: none). The
+//     engine reads its own entry back as an EventLinkMargin
+//     (LinkInfo.MarginOut0DBm): the margin frames it sends at p dBm have
+//     at that neighbour is the value + p. Measuring only Advertisements,
+//     whose power is declared, keeps the report exact although unicasts to
+//     different neighbours go at different levels.
 //
 // # Network parameters and channel moves
 //

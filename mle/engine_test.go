@@ -264,3 +264,103 @@ func BenchmarkHandleAdvertisement(b *testing.B) {
 		b.Fatalf("drops %v", y.Stats().Drops)
 	}
 }
+
+// pumpEvents runs two engines against each other like pump and returns the
+// events of a.
+func pumpEvents(a, b *Engine, until time.Time) []Event {
+	var evs []Event
+	now := t0
+	for now.Before(until) {
+		now = a.Deadline()
+		if d := b.Deadline(); d.Before(now) {
+			now = d
+		}
+		if now.Before(t0) {
+			now = t0
+		}
+		if now.After(until) {
+			break
+		}
+		a.Poll(now)
+		b.Poll(now)
+		for {
+			for ev, ok := a.PopEvent(); ok; ev, ok = a.PopEvent() {
+				evs = append(evs, ev)
+			}
+			if deliver(now, a, b)+deliver(now, b, a) == 0 {
+				break
+			}
+		}
+	}
+	return evs
+}
+
+// TestEngineLinkMargins checks the meshgw link margin exchange: an engine
+// that declares its power gets the margin its neighbour measures on its
+// Advertisements, normalised to 0 dBm, as an EventLinkMargin; an engine that
+// does not declares nothing and gets no reports.
+func TestEngineLinkMargins(t *testing.T) {
+	a, b := newTestEngine(t, 1, nil), newTestEngine(t, 2, nil)
+	a.SetTxPower(-4)
+	evs := pumpEvents(a, b, t0.Add(3*time.Minute))
+	// deliver uses an RSSI of -50 dBm: a margin of 60 dB above the default
+	// sensitivity of -110 dBm, measured on frames declared at -4 dBm.
+	const want = 60 + 4
+	var reports int
+	for _, ev := range evs {
+		if ev.Kind == EventLinkMargin {
+			reports++
+			if ev.Neighbor != b.cfg.Ext || ev.LinkMargin0DBm != want {
+				t.Errorf("event %+v, want a margin of %d dB from %v", ev, want, b.cfg.Ext)
+			}
+		}
+	}
+	if reports < 2 {
+		t.Fatalf("%d link margin reports in 3 minutes, want several", reports)
+	}
+	la, _ := a.Link(b.cfg.Ext)
+	lb, _ := b.Link(a.cfg.Ext)
+	if !la.HasMarginOut0DBm || la.MarginOut0DBm != want || la.HasMarginIn0DBm {
+		t.Errorf("a's link to b: %+v", la)
+	}
+	if !lb.HasMarginIn0DBm || lb.MarginIn0DBm != want || lb.HasMarginOut0DBm {
+		t.Errorf("b's link to a: %+v", lb)
+	}
+}
+
+// TestEngineAdvertisesPinnedLinks checks that with more links than fit an
+// Advertisement the pinned links are in every one.
+func TestEngineAdvertisesPinnedLinks(t *testing.T) {
+	e := newTestEngine(t, 1, func(c *Config) { c.MaxAdvertisedLinks = 2 })
+	for i := range 5 {
+		e.links = append(e.links, link{ext: wpan.ExtAddrFromUint64(0x100 + uint64(i)), qIn: LinkQuality3})
+	}
+	e.links[3].pinned = true
+	var m Message
+	seen := map[wpan.ExtAddr]int{}
+	for range 8 {
+		e.sendAdvertisement()
+		o, ok := e.PopOutbound()
+		if !ok {
+			t.Fatal("no advertisement")
+		}
+		body, _, err := Open(append([]byte(nil), o.Payload...), e.cipher(e.keySeq), e.cfg.Ext, e.ll, o.Dst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Decode(body); err != nil {
+			t.Fatal(err)
+		}
+		q := &m.LinkQuality
+		if q.Len() != 2 || q.Complete {
+			t.Fatalf("%d records, complete %v", q.Len(), q.Complete)
+		}
+		if r := q.Record(0); wpan.ExtAddr(r.Addr) != e.links[3].ext || r.Flags&LinkPriority == 0 {
+			t.Fatalf("first record %+v, want the pinned link", r)
+		}
+		seen[wpan.ExtAddr(q.Record(1).Addr)]++
+	}
+	if len(seen) != 4 {
+		t.Fatalf("the unpinned links were not rotated through: %v", seen)
+	}
+}

@@ -110,6 +110,32 @@ var msgCases = []struct {
 		},
 	},
 	{
+		name: "advertisement with Tx Power and Link Margins (meshgw)",
+		body: "04" + // Advertisement
+			"06 0b 87 e0 20 0212 4b00 0000 0001" + // Link Quality: C = 1, one record
+			"30 01 fc" + // Tx Power: -4 dBm
+			"31 01 0f", // Link Margins: 15 dB at 0 dBm
+		msg: Message{
+			Command: CmdAdvertisement,
+			Present: TLVSet(0).With(TLVLinkQuality).With(TLVTxPower).With(TLVLinkMargins),
+			LinkQuality: LinkQualityTLV{Complete: true, AddrLen: 8,
+				Records: []byte{0xe0, 0x20, 0x02, 0x12, 0x4b, 0x00, 0x00, 0x00, 0x00, 0x01}},
+			TxPower:     -4,
+			LinkMargins: []byte{0x0f},
+		},
+	},
+	{
+		name: "advertisement with a Link Margins entry without a measurement",
+		body: "04" + "06 0b 07 e0 28 0212 4b00 0000 0002" + "31 01 80",
+		msg: Message{
+			Command: CmdAdvertisement,
+			Present: TLVSet(0).With(TLVLinkQuality).With(TLVLinkMargins),
+			LinkQuality: LinkQualityTLV{AddrLen: 8,
+				Records: []byte{0xe0, 0x28, 0x02, 0x12, 0x4b, 0x00, 0x00, 0x00, 0x00, 0x02}},
+			LinkMargins: []byte{byte(0x80)},
+		},
+	},
+	{
 		name: "link reject, no TLVs",
 		body: "03",
 		msg:  Message{Command: CmdLinkReject},
@@ -215,6 +241,10 @@ func TestMessageDecodeErrors(t *testing.T) {
 		{"link margin 0 bytes", "01 10 00", ErrTLVLength},
 		{"status 2 bytes", "01 11 02 0001", ErrTLVLength},
 		{"version 1 byte", "01 12 01 04", ErrTLVLength},
+		{"tx power 0 bytes", "04 30 00", ErrTLVLength},
+		{"tx power 2 bytes", "04 30 02 0001", ErrTLVLength},
+		{"repeated tx power", "04 30 01 00 30 01 00", ErrDuplicateTLV},
+		{"repeated link margins", "04 31 01 00 31 01 00", ErrDuplicateTLV},
 		{"repeated mode", "00 01 01 08 01 01 08", ErrDuplicateTLV},
 		{"repeated challenge", "00 03 04 01020304 03 04 01020304", ErrDuplicateTLV},
 		{"repeated MLE frame counter", "01 08 04 00000001 08 04 00000002", ErrDuplicateTLV},

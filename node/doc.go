@@ -9,7 +9,7 @@
 // (package rpl, RFC 6550): a node with Config.RPL joins the DODAG rooted at
 // the gateway, forms its global address from the DODAG prefix and routes
 // IPv6 up to its preferred parent and down by storing routes or source
-// routes. Power control joins it in its own package.
+// routes — and transmit power control (package txpower, Config.TxPower).
 //
 // A [Node] never reads a clock, sleeps, starts a goroutine or touches a
 // socket. It is fed (now, input) through [Node.HandleRadio] (frames and
@@ -64,4 +64,24 @@
 // encode with the next frame counter → a bounded transmit queue, one frame
 // in flight at the radio; a fragment that is not acknowledged aborts the rest
 // of its datagram.
+//
+// # Transmit power
+//
+// With Config.TxPower the node runs a txpower.Controller over its radio's
+// power levels. Unicast frames go at the controller's level for their
+// neighbour (radio.TxRequest.TxPowerDBm, chosen when the frame goes to the
+// radio), broadcasts at the node level (chosen when queued), and the radio is
+// configured with the node level whenever it changes. The controller is told
+// which links are needed: the RPL preferred parent (RoleParent) and the
+// links RPL pins in MLE for downward routes (RoleNextHop), read from the
+// node's RPL state after every input; the operator's pinned neighbours come
+// with its config. Its feedback is every acknowledged or unacknowledged
+// unicast (attempts and the power used; with MLE, acknowledged frames count
+// once the neighbour has reported a margin, so that the search starts from
+// the margin rather than a blind bisection) and the margins neighbours
+// report in their MLE Advertisements (mle.EventLinkMargin, normalised to
+// 0 dBm, passed to the controller as the margin at its highest level). MLE
+// declares the node level in the Tx Power TLV of the node's Advertisements.
+// The node's Deadline includes the controller's and Poll runs it;
+// Node.TxPower and Node.AppendPowerLinks expose its state.
 package node
