@@ -2,7 +2,6 @@ package node
 
 import (
 	"errors"
-	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -413,6 +412,6 @@ func BenchmarkPowerSendAck(b *testing.B) {
 		n.HandleRadio(now, done)
 	}
 	if s := n.Stats().Power; s.AckReports == 0 {
-		b.Fatal(fmt.Sprintf("no acknowledgment reached the controller: %+v", s))
+		b.Fatalf("no acknowledgment reached the controller: %+v", s)
 	}
 }
