@@ -36,6 +36,8 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&o.OF, "of", "mrhof", "RPL objective function: of0 or mrhof")
 	fs.DurationVar(&o.TrafficInterval, "traffic-interval", 0, "every node sends a UDP packet up to the root, and the root one down to it, at this interval (0: off)")
 	fs.DurationVar(&o.BootSpread, "boot-spread", 0, "power the nodes on at random times within this duration (0: all at once)")
+	txDBm := fs.Int("tx-dbm", 0, "transmit power in dBm without power control")
+	fs.StringVar(&o.TxPower, "txpower", "", "power control: fixed (the radio's maximum) or adaptive (the least level that keeps needed links healthy)")
 	fail := fs.String("fail", "", "stop `FRACTION@TIME` of the non-root nodes, e.g. 0.2@900s")
 	fs.StringVar(&o.Attack, "attack", "", "add an attacker: replay (records frames, replays them in the second half)")
 	fs.BoolVar(&asJSON, "json", false, "print the report as one JSON object")
@@ -43,6 +45,10 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *txDBm < -128 || *txDBm > 127 {
+		return fmt.Errorf("sim: --tx-dbm %d out of range", *txDBm)
+	}
+	o.TxPowerDBm = int8(*txDBm)
 	o.NoMLE = !*mleOn
 	o.NoRPL = !*rplOn
 	if *fail != "" {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/meshgw/meshgw/mle"
 	"github.com/meshgw/meshgw/node"
+	"github.com/meshgw/meshgw/node/txpower"
 	"github.com/meshgw/meshgw/radio"
 	"github.com/meshgw/meshgw/sim"
 	"github.com/meshgw/meshgw/wpan"
@@ -38,8 +39,13 @@ type Options struct {
 	Duration time.Duration
 	// Seed selects the run (1); the same options and seed give the same run.
 	Seed uint64
-	// TxPowerDBm is every node's transmit power (0 dBm).
+	// TxPowerDBm is every node's transmit power (0 dBm) without power
+	// control; a random topology is sized for it.
 	TxPowerDBm int8
+	// TxPower selects power control: "" (none: TxPowerDBm), "fixed"
+	// (the controller's fixed policy: the radio's maximum level) or
+	// "adaptive" (the least level that keeps every needed link's margin).
+	TxPower string
 	// Channel is the 2.4 GHz channel (15).
 	Channel uint8
 	// Open turns link-layer and MLE security off (the interop profile).
@@ -134,6 +140,11 @@ func (o *Options) defaults() error {
 	}
 	if o.FailFraction < 0 || o.FailFraction > 1 || (o.FailFraction > 0 && (o.FailAt <= 0 || o.FailAt >= o.Duration)) {
 		return fmt.Errorf("scenario: failure %v@%v is not a fraction in (0, 1] at a time within the run", o.FailFraction, o.FailAt)
+	}
+	if o.TxPower != "" {
+		if _, err := txpower.ParsePolicy(o.TxPower); err != nil {
+			return fmt.Errorf("scenario: --txpower %q is not fixed or adaptive", o.TxPower)
+		}
 	}
 	if o.Attack != "" && o.Attack != "replay" {
 		return fmt.Errorf("scenario: unknown attack %q (known: replay)", o.Attack)
@@ -347,6 +358,10 @@ func (r *run) nodeConfig(i int, host node.Host) (node.Config, error) {
 	if r.accepted != nil {
 		c.AcceptHook = r.acceptHook(i)
 	}
+	if r.o.TxPower != "" {
+		pol, _ := txpower.ParsePolicy(r.o.TxPower)
+		c.TxPower = &node.PowerConfig{Policy: pol}
+	}
 	if !r.o.NoRPL {
 		rc, err := r.rplConfig(i)
 		if err != nil {
@@ -453,7 +468,7 @@ func (r *run) broadcastPayload() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.RPL = nil
+	cfg.RPL, cfg.TxPower = nil, nil
 	n, err := node.New(cfg, &p)
 	if err != nil {
 		return nil, err
