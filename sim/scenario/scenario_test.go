@@ -81,6 +81,9 @@ func mleSuite(t *testing.T, f *wpan.Frame) mle.SecuritySuite {
 		return mle.SuiteNone // a fragment: MLE messages are never fragmented
 	}
 	var ctx lowpan.Contexts
+	if err := ctx.Set(lowpan.Context{ID: 0, Prefix: meshPrefix, Compress: true}); err != nil {
+		t.Fatal(err)
+	}
 	pkt, err := lowpan.Decompress(nil, f.Payload, f.Src, f.Dst, &ctx)
 	if err != nil {
 		t.Fatalf("unsecured frame does not decompress: %v", err)
