@@ -62,10 +62,9 @@ func checksum16(s uint32, b []byte) uint32 {
 	return s
 }
 
-// upperChecksum returns the RFC 8200 §8.1 checksum of an upper-layer
-// message (ICMPv6, UDP) with next header proto, whose checksum field must be
-// zero in msg.
-func upperChecksum(src, dst [16]byte, proto uint8, msg []byte) uint16 {
+// pseudoSum returns the folded one's-complement sum of the RFC 8200 §8.1
+// pseudo-header and msg.
+func pseudoSum(src, dst [16]byte, proto uint8, msg []byte) uint16 {
 	s := checksum16(0, src[:])
 	s = checksum16(s, dst[:])
 	s += uint32(len(msg)>>16) + uint32(len(msg)&0xffff)
@@ -74,7 +73,14 @@ func upperChecksum(src, dst [16]byte, proto uint8, msg []byte) uint16 {
 	for s>>16 != 0 {
 		s = s&0xffff + s>>16
 	}
-	c := ^uint16(s)
+	return uint16(s)
+}
+
+// upperChecksum returns the RFC 8200 §8.1 checksum of an upper-layer
+// message (ICMPv6, UDP) with next header proto, whose checksum field must be
+// zero in msg.
+func upperChecksum(src, dst [16]byte, proto uint8, msg []byte) uint16 {
+	c := ^pseudoSum(src, dst, proto, msg)
 	if c == 0 && proto == protoUDP {
 		c = 0xffff
 	}
@@ -146,13 +152,5 @@ func ParseEchoReply(pkt []byte) (EchoReply, bool) {
 
 // validChecksum verifies the upper-layer checksum carried in msg.
 func validChecksum(src, dst [16]byte, proto uint8, msg []byte) bool {
-	s := checksum16(0, src[:])
-	s = checksum16(s, dst[:])
-	s += uint32(len(msg)>>16) + uint32(len(msg)&0xffff)
-	s += uint32(proto)
-	s = checksum16(s, msg)
-	for s>>16 != 0 {
-		s = s&0xffff + s>>16
-	}
-	return uint16(s) == 0xffff
+	return pseudoSum(src, dst, proto, msg) == 0xffff
 }
