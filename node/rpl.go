@@ -10,6 +10,7 @@ import (
 	"github.com/meshgw/meshgw/mle"
 	"github.com/meshgw/meshgw/rpl"
 	"github.com/meshgw/meshgw/wpan"
+	"github.com/meshgw/meshgw/wpan/lowpan"
 )
 
 // ErrNoRPL is returned by the RPL methods of a node that runs without RPL.
@@ -104,22 +105,28 @@ func (n *Node) newRPL() error {
 }
 
 // syncGlobal adds the global address the engine formed to the node's
-// addresses, replacing the one it had formed before.
+// addresses, replacing the one it had formed before, and makes the
+// DODAG's prefix 6LoWPAN context 0 so that global addresses compress
+// (RFC 6282 section 3.1.1): every node learns the same prefix from the
+// DIOs, so all agree on the context without RFC 6775's 6CO.
 func (n *Node) syncGlobal() {
 	g, ok := n.rpl.GlobalAddr()
 	if !ok {
 		return
 	}
 	a := g.As16()
-	if n.globalIdx > 0 {
-		if n.addrs[n.globalIdx] == a {
-			return
-		}
-		n.addrs[n.globalIdx] = a
+	if n.globalIdx > 0 && n.addrs[n.globalIdx] == a {
 		return
 	}
-	n.addrs = append(n.addrs, a)
-	n.globalIdx = len(n.addrs) - 1
+	if n.globalIdx > 0 {
+		n.addrs[n.globalIdx] = a
+	} else {
+		n.addrs = append(n.addrs, a)
+		n.globalIdx = len(n.addrs) - 1
+	}
+	if p, ok := n.rpl.Prefix(); ok {
+		_ = n.lp.Contexts.Set(lowpan.Context{ID: 0, Prefix: p, Compress: true})
+	}
 }
 
 // handleRPL hands an RPL control message (ICMPv6 type 155, msg from its

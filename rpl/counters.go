@@ -84,6 +84,9 @@ type Counters struct {
 	// counts routes whose lifetime ended; RoutesRemoved counts routes
 	// removed by No-Path DAOs, lost neighbours and forwarding errors.
 	RouteEvictions, RoutesExpired, RoutesRemoved uint64
+	// RouteLoops counts storing routes found to lead back up (through
+	// the parent or a neighbour not below this node) and withdrawn.
+	RouteLoops uint64
 	// Drops counts dropped messages and packets by reason.
 	Drops [NumDropReasons]uint64
 }

@@ -37,26 +37,13 @@ func (e *Engine) lifetime(now time.Time, pl uint8) (time.Time, bool) {
 }
 
 // sendDAO queues this node's DAO to its parent (storing) or to the root
-// (non-storing), with the No-Path DAO owed to a former parent first.
+// (non-storing).
 func (e *Engine) sendDAO(now time.Time) {
 	if e.root || e.parent < 0 || !e.global.IsValid() {
 		return
 	}
 	p := &e.nbrs[e.parent]
 	own := netip.PrefixFrom(e.global, 128)
-	if e.mop == MOPStoring && e.noPathTo.IsValid() {
-		d := &e.fwdDAO
-		*d = DAO{Instance: e.cfg.Instance, DODAGID: e.dodagID}
-		e.daoSeq = e.daoSeq.Next()
-		d.Sequence = e.daoSeq
-		d.NumTargets, d.NumTransits = 1, 1
-		d.Targets[0] = Target{Prefix: own}
-		d.Transits[0] = Transit{PathSequence: e.noPathSeq, PathLifetime: 0}
-		if e.queueDAO(now, e.noPathTo, e.ll, hopLimitLink, false) {
-			e.counters.NoPathDAOSent++
-		}
-		e.noPathTo = netip.Addr{}
-	}
 	d := &e.fwdDAO
 	*d = DAO{Instance: e.cfg.Instance, ExpectACK: !e.cfg.NoDAOACK, DODAGID: e.dodagID}
 	d.NumTargets, d.NumTransits = 1, 1
@@ -183,11 +170,17 @@ func (e *Engine) pollPending(now time.Time) {
 			p.used = false
 			e.counters.DAOFailures++
 			if p.own {
-				// Try again well before the route expires.
+				// Try again soon, well before the route expires: until
+				// a DAO gets through, the root cannot reach this node.
 				if per := e.refreshPeriod(); per > 0 {
-					e.refreshAt = now.Add(e.jitter(per / 8))
+					e.refreshAt = now.Add(e.jitter(min(per/8, time.Minute)))
 				}
+				e.daoFailed(now)
 			}
+			continue
+		}
+		if !e.refreshPending(p) {
+			p.used = false // everything it said is out of date
 			continue
 		}
 		p.tries++
@@ -197,6 +190,78 @@ func (e *Engine) pollPending(now time.Time) {
 		m := e.queue(p.ob)
 		m.buf = append(m.buf, p.buf...)
 	}
+}
+
+// refreshPending drops from a storing-mode DAO about to be retransmitted
+// the targets whose state changed since it was sent, and reports whether
+// any is left. A retransmission repeats old news: a route announced
+// before a No-Path DAO removed it, resent after the No-Path went on,
+// would outlive the No-Path at the ancestors and leave them a route to a
+// node that has none.
+func (e *Engine) refreshPending(p *pendingDAO) bool {
+	if e.mop != MOPStoring {
+		return true
+	}
+	d := &e.rtxDAO
+	if d.Unmarshal(p.buf) != nil {
+		return true
+	}
+	toParent := e.parent >= 0 && p.ob.Dst == e.nbrs[e.parent].addr
+	var keep [MaxTargets]bool
+	kept, dropped := 0, 0
+	for i := range d.Targets[:d.NumTargets] {
+		tg := &d.Targets[i]
+		tr := transitFor(d, tg.Group)
+		ok := tr != nil
+		if ok {
+			a := tg.Prefix.Addr()
+			r := e.routes.get(a)
+			switch {
+			case tr.PathLifetime == 0:
+				// A No-Path to a former parent cleans the old branch;
+				// one to the parent holds while the route is gone.
+				ok = !toParent || r == nil
+			case e.IsLocal(a):
+				ok = toParent && tr.PathSequence == e.pathSeq
+			default:
+				ok = toParent && r != nil && r.seq == tr.PathSequence
+			}
+		}
+		keep[i] = ok
+		if ok {
+			kept++
+		} else {
+			dropped++
+		}
+	}
+	if dropped == 0 {
+		return true
+	}
+	if kept == 0 {
+		return false
+	}
+	// Rebuild the DAO with the targets kept, one group each.
+	f := &e.fwdDAO
+	*f = DAO{Instance: d.Instance, ExpectACK: d.ExpectACK, Sequence: d.Sequence, DODAGID: d.DODAGID}
+	for i := range d.Targets[:d.NumTargets] {
+		if !keep[i] {
+			continue
+		}
+		g := uint8(f.NumTargets)
+		tr := *transitFor(d, d.Targets[i].Group)
+		tr.Group = g
+		f.Targets[f.NumTargets] = Target{Prefix: d.Targets[i].Prefix, Group: g}
+		f.Transits[f.NumTransits] = tr
+		f.NumTargets++
+		f.NumTransits++
+	}
+	b, err := f.Append(p.buf[:0])
+	f.NumTargets, f.NumTransits = 0, 0
+	if err != nil {
+		return false
+	}
+	p.buf = b
+	return true
 }
 
 // clearPending forgets the DAOs awaiting acknowledgement.
@@ -266,7 +331,17 @@ func (e *Engine) handleDAO(now time.Time, src netip.Addr, d *DAO) error {
 	}
 	from := src
 	if e.parent >= 0 && from == e.nbrs[e.parent].addr {
-		return e.drop(DropDAOLoop, ErrDropped) // the parent routes through us
+		// RFC 6550 section 9.8: a DAO from the preferred parent means
+		// it routes through this node; installing it would loop.
+		return e.drop(DropDAOLoop, ErrDropped)
+	}
+	if i := e.findNbr(from); i >= 0 && !e.root && !e.nbrs[i].stale &&
+		e.nbrs[i].rank != InfiniteRank && !e.deeper(e.nbrs[i].rank) {
+		// A DAO sender is a child, whose rank is above this node's.
+		// One that advertised a rank not above it is not in the
+		// sub-DODAG (or has not heard this node's rank yet): no
+		// route through it, and no DAO-ACK, so that it retries.
+		return e.drop(DropDAOLoop, ErrDropped)
 	}
 	e.storeDAO(now, from, d)
 	if d.ExpectACK {
@@ -282,9 +357,6 @@ func (e *Engine) storeDAO(now time.Time, from netip.Addr, d *DAO) {
 	if !e.root && e.parent >= 0 {
 		parent = e.nbrs[e.parent].addr
 	}
-	// d aliases e.msg; the forwarded DAO is built in e.fwdDAO.
-	e.fwdDAO.NumTargets, e.fwdDAO.NumTransits = 0, 0
-	e.fwdOwn = false
 	for i := range d.Targets[:d.NumTargets] {
 		tg := &d.Targets[i]
 		tr := transitFor(d, tg.Group)
@@ -299,6 +371,11 @@ func (e *Engine) storeDAO(now time.Time, from netip.Addr, d *DAO) {
 		if e.IsLocal(a) {
 			continue
 		}
+		if parent.IsValid() && a == e.nbrs[e.parent].global {
+			// The parent reported below this node: a loop.
+			e.counters.Drops[DropDAOLoop]++
+			continue
+		}
 		r := e.routes.get(a)
 		if r != nil && olderSeq(tr.PathSequence, r.seq) {
 			e.counters.Drops[DropDAOStale]++
@@ -308,24 +385,97 @@ func (e *Engine) storeDAO(now time.Time, from netip.Addr, d *DAO) {
 		// this node's own refreshes carry its sub-DODAG.
 		changed := r == nil || r.nextHop != from || r.seq != tr.PathSequence
 		if tr.PathLifetime == 0 {
-			if r == nil || r.nextHop != from {
+			if r == nil {
+				continue
+			}
+			if r.nextHop != from {
+				if r.alt == from {
+					r.alt = netip.Addr{} // the other path withdrew
+				}
+				continue
+			}
+			if r.alt.IsValid() && r.seq == tr.PathSequence {
+				// The same announcement came over two paths: the one
+				// left stays, and the ancestors keep routing here.
+				r.nextHop, r.alt = r.alt, netip.Addr{}
+				e.counters.RoutesRemoved++
 				continue
 			}
 			e.routes.remove(a)
 			e.counters.RoutesRemoved++
 		} else {
+			// An announcement with the path sequence of the route but
+			// from another child (an intermediate node moved, or a
+			// retransmission of the old path's DAO overtook the new
+			// one) takes over, and the old next hop stays as the
+			// alternative that a No-Path DAO from the new one falls
+			// back to.
+			var alt netip.Addr
+			if r != nil && r.seq == tr.PathSequence && r.nextHop != from {
+				alt = r.nextHop
+			} else if r != nil && r.seq == tr.PathSequence && r.alt != from {
+				alt = r.alt
+			}
 			exp, finite := e.lifetime(now, tr.PathLifetime)
 			if e.routes.put(a, from, tr.PathSequence, exp, !finite) {
 				e.counters.RouteEvictions++
 			}
+			e.routes.get(a).alt = alt
 		}
-		if parent.IsValid() && (changed || tr.PathLifetime == 0) {
-			e.addFwd(now, parent, tg.Prefix, Transit{PathSequence: tr.PathSequence, PathLifetime: tr.PathLifetime})
+		if changed || tr.PathLifetime == 0 {
+			e.queueUp(now, a, Transit{PathSequence: tr.PathSequence, PathLifetime: tr.PathLifetime})
 		}
 	}
-	if parent.IsValid() {
+}
+
+// aggEntry is a sub-DODAG change waiting to go up (storing mode).
+type aggEntry struct {
+	target netip.Addr
+	tr     Transit
+}
+
+// queueUp schedules a change of the sub-DODAG (a new or moved route, or a
+// No-Path) for the parent. Changes are gathered for AggregationDelay and
+// sent together, a later change of a target replacing an earlier one: a
+// parent change below sends the sub-DODAG in several DAOs within
+// milliseconds, and forwarding each at once multiplied the DAOs along the
+// whole path to the root.
+func (e *Engine) queueUp(now time.Time, target netip.Addr, tr Transit) {
+	if e.root || e.parent < 0 {
+		return
+	}
+	if e.aggIdx == nil {
+		e.aggIdx = make(map[netip.Addr]int)
+	}
+	if k, ok := e.aggIdx[target]; ok {
+		e.agg[k].tr = tr
+	} else {
+		e.aggIdx[target] = len(e.agg)
+		e.agg = append(e.agg, aggEntry{target: target, tr: tr})
+	}
+	if e.aggAt.IsZero() {
+		e.aggAt = now.Add(e.cfg.AggregationDelay)
+	}
+}
+
+// flushUp sends the gathered sub-DODAG changes to the parent.
+func (e *Engine) flushUp(now time.Time) {
+	e.aggAt = time.Time{}
+	if len(e.agg) == 0 {
+		return
+	}
+	if !e.root && e.parent >= 0 {
+		parent := e.nbrs[e.parent].addr
+		e.fwdDAO.NumTargets, e.fwdDAO.NumTransits = 0, 0
+		e.fwdOwn = false
+		for i := range e.agg {
+			a := &e.agg[i]
+			e.addFwd(now, parent, netip.PrefixFrom(a.target, 128), a.tr)
+		}
 		e.flushFwd(now, parent)
 	}
+	e.agg = e.agg[:0]
+	clear(e.aggIdx)
 }
 
 func (e *Engine) handleDAOACK(a *DAOACK) error {
@@ -355,7 +505,10 @@ type route struct {
 	seq      Lollipop
 	target   netip.Addr
 	nextHop  netip.Addr
-	expires  time.Time
+	// alt is a second next hop that announced the target with the same
+	// path sequence, or invalid.
+	alt     netip.Addr
+	expires time.Time
 }
 
 // routeTable is a bounded map of host routes with lifetimes.
@@ -460,12 +613,6 @@ func (t *routeTable) removeNextHop(nextHop netip.Addr) int {
 // instead of a lifetime later.
 func (e *Engine) expireRoutes(now time.Time) {
 	t := &e.routes
-	var parent netip.Addr
-	if !e.root && e.parent >= 0 {
-		parent = e.nbrs[e.parent].addr
-	}
-	e.fwdDAO.NumTargets, e.fwdDAO.NumTransits = 0, 0
-	e.fwdOwn = false
 	t.nextExpiry = time.Time{}
 	for i := range t.ents {
 		r := &t.ents[i]
@@ -473,18 +620,62 @@ func (e *Engine) expireRoutes(now time.Time) {
 			continue
 		}
 		if !now.Before(r.expires) {
-			if parent.IsValid() {
-				e.addFwd(now, parent, netip.PrefixFrom(r.target, 128), Transit{PathSequence: r.seq})
-			}
+			e.queueUp(now, r.target, Transit{PathSequence: r.seq})
 			t.remove(r.target)
 			e.counters.RoutesExpired++
 		} else if t.nextExpiry.IsZero() || r.expires.Before(t.nextExpiry) {
 			t.nextExpiry = r.expires
 		}
 	}
-	if parent.IsValid() {
-		e.flushFwd(now, parent)
+}
+
+// deeper reports whether a neighbour advertising rank is below this node:
+// its DAGRank is higher (RFC 6550 section 3.5.1), as a child's must be.
+func (e *Engine) deeper(rank uint16) bool {
+	mhri := e.conf.MinHopRankIncrease
+	return DAGRank(rank, mhri) > DAGRank(e.rank, mhri)
+}
+
+// withdrawNextHop removes the storing routes through nextHop and sends
+// the parent No-Path DAOs for them, so that the ancestors stop routing
+// them here.
+func (e *Engine) withdrawNextHop(now time.Time, nextHop netip.Addr) {
+	for i := range e.routes.ents {
+		r := &e.routes.ents[i]
+		switch {
+		case !r.used:
+		case r.alt == nextHop:
+			r.alt = netip.Addr{}
+		case r.nextHop != nextHop:
+		case r.alt.IsValid():
+			r.nextHop, r.alt = r.alt, netip.Addr{}
+		default:
+			e.withdrawRoute(now, r)
+		}
 	}
+}
+
+// withdrawRoute removes the storing route r and tells the parent with a
+// No-Path DAO.
+func (e *Engine) withdrawRoute(now time.Time, r *route) {
+	e.queueUp(now, r.target, Transit{PathSequence: r.seq})
+	e.routes.remove(r.target)
+	e.counters.RoutesRemoved++
+}
+
+// requestDAOs increments the DTSN so that the children send their DAOs
+// again (RFC 6550 section 9.6), after this node found a stale route: the
+// route it should have had comes back at once instead of at the next
+// refresh. The DIO that carries it goes out within Imin; requests before
+// it share it.
+func (e *Engine) requestDAOs(now time.Time) {
+	if e.dtsnPending {
+		return
+	}
+	e.dtsnPending = true
+	e.dtsn = e.dtsn.Next()
+	e.trickle.Inconsistent(now)
+	e.trickle.ForceNext()
 }
 
 // Route is a downward route for reports.

@@ -44,7 +44,7 @@ func refThreshold(p DODAGParams) int {
 	if p.OCP == OCPMRHOF {
 		return MRHOFParentSwitchThreshold
 	}
-	return max(int(p.MinHopRankIncrease)/2, 1)
+	return int(p.MinHopRankIncrease) * 3 / 2
 }
 
 // checkRanks compares every node's rank and parent with the reference: the
@@ -124,6 +124,9 @@ type refRouter struct {
 	holding  bool
 	poisoned bool
 	pending  []netip.Addr
+	// stale holds the neighbours not below this router when its rank
+	// last went up, until they advertise again.
+	stale map[netip.Addr]bool
 }
 
 func (r *refRouter) eligible(a netip.Addr) (cost int, ok bool) {
@@ -133,8 +136,11 @@ func (r *refRouter) eligible(a netip.Addr) (cost int, ok bool) {
 		return 0, false
 	}
 	m := r.p.MinHopRankIncrease
-	if r.rank != 0xFFFF && a != r.parent && rank/m >= r.rank/m {
+	if r.rank != 0xFFFF && a != r.parent && (rank/m >= r.rank/m || r.stale[a]) {
 		return 0, false
+	}
+	if a == r.parent || !r.parent.IsValid() {
+		etx = r.lastResort(etx)
 	}
 	via, cost := refRank(r.p, rank, etx)
 	if via == 0xFFFF || cost < 0 {
@@ -144,6 +150,15 @@ func (r *refRouter) eligible(a netip.Addr) (cost int, ok bool) {
 		return 0, false
 	}
 	return cost, true
+}
+
+// lastResort caps the preferred parent's link ETX at the worst link the
+// objective function accepts (ETX 4 for MRHOF, just below it for OF0).
+func (r *refRouter) lastResort(etx uint16) uint16 {
+	if r.p.OCP == OCPMRHOF {
+		return min(etx, 512)
+	}
+	return min(etx, 4*128-1)
 }
 
 // choices returns the acceptable parents: the current one if the
@@ -194,13 +209,15 @@ func TestParentSelectionDifferential(t *testing.T) {
 		p.MaxRankIncrease = []uint16{0, 2, 7}[r.IntN(3)] * p.MinHopRankIncrease
 		metrics := diffMetrics{}
 		e, err := New(Config{LinkLocal: testLL(100), Rand: rand.New(rand.NewPCG(uint64(round), 1)), Metrics: metrics,
-			DetachHold: 500 * time.Millisecond, ParentCheck: 100 * time.Hour})
+			DetachHold: 500 * time.Millisecond, ParentCheck: 100 * time.Hour, ParentSwitchDelay: -1,
+			NoDAOACK: true}) // no DAO failures: they move the parent too
 		if err != nil {
 			t.Fatal(err)
 		}
 		now := testEpoch
 		e.Start(now)
-		ref := &refRouter{p: p, nbr: map[netip.Addr]uint16{}, etx: metrics, rank: 0xFFFF, lowest: 0xFFFF}
+		ref := &refRouter{p: p, nbr: map[netip.Addr]uint16{}, etx: metrics, rank: 0xFFFF, lowest: 0xFFFF,
+			stale: map[netip.Addr]bool{}}
 		dio := DIO{Version: LollipopInit, Grounded: true, MOP: p.MOP, DODAGID: testGlobal(0), HasConfig: true,
 			Config: DODAGConfig{DIOIntervalDoublings: 8, DIOIntervalMin: 12, MaxRankIncrease: p.MaxRankIncrease,
 				MinHopRankIncrease: p.MinHopRankIncrease, OCP: p.OCP, DefaultLifetime: 30, LifetimeUnit: 60},
@@ -225,6 +242,7 @@ func TestParentSelectionDifferential(t *testing.T) {
 					t.Fatalf("round %d step %d: %v", round, step, err)
 				}
 				wasParent := nb == ref.parent
+				delete(ref.stale, nb)
 				if dio.Rank == 0xFFFF {
 					delete(ref.nbr, nb)
 					if wasParent {
@@ -252,6 +270,7 @@ func TestParentSelectionDifferential(t *testing.T) {
 			if ref.holding {
 				ref.holding = false
 				ref.nbr = map[netip.Addr]uint16{} // kept only what came during the hold
+				clear(ref.stale)
 				ref.selectParent()
 			}
 			if !ref.compare(t, e, round, step) {
@@ -299,8 +318,20 @@ func (r *refRouter) compare(t *testing.T, e *Engine, round, step int) bool {
 		}
 		r.parent = got
 		r.poisoned = false
-		r.rank, _ = refRank(r.p, r.nbr[got], r.etx[got])
+		old := r.rank
+		etx := r.etx[got]
+		if got == r.parent || !r.parent.IsValid() {
+			etx = r.lastResort(etx)
+		}
+		r.rank, _ = refRank(r.p, r.nbr[got], etx)
 		r.lowest = min(r.lowest, r.rank)
+		if m := r.p.MinHopRankIncrease; old != 0xFFFF && r.rank > old {
+			for a, rk := range r.nbr {
+				if a != got && rk/m >= old/m {
+					r.stale[a] = true
+				}
+			}
+		}
 	}
 	if ok != r.parent.IsValid() || (ok && got != r.parent) || e.Rank() != r.rank || e.State().Poisoned != r.poisoned {
 		t.Errorf("round %d step %d: engine parent %v rank %d poisoned %v; reference %v rank %d poisoned %v",

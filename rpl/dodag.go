@@ -59,7 +59,7 @@ func (e *Engine) handleDIS(now time.Time, src, dst netip.Addr, d *DIS) error {
 		}
 	}
 	if dst.IsMulticast() {
-		e.trickle.Reset(now) // RFC 6550 section 8.3
+		e.trickle.Inconsistent(now) // RFC 6550 section 8.3; no restart at Imin
 		return nil
 	}
 	e.queueDIO(src)
@@ -112,12 +112,17 @@ func (e *Engine) handleDIO(now time.Time, src netip.Addr, d *DIO) error {
 	}
 	i := e.findNbr(src)
 	if d.Rank == InfiniteRank {
-		// Poisoned: the neighbour left; it is no parent any more.
+		// Poisoned: the neighbour left; it is no parent any more, and
+		// it dropped the routes of its sub-DODAG (storing mode), so
+		// the routes through it are withdrawn upstream too.
 		if i >= 0 {
 			e.nbrs[i].used = false
 			if i == e.parent {
 				e.selectParent(now)
 			}
+		}
+		if e.mop == MOPStoring {
+			e.withdrawNextHop(now, src)
 		}
 		return nil
 	}
@@ -128,7 +133,7 @@ func (e *Engine) handleDIO(now time.Time, src netip.Addr, d *DIO) error {
 		e.nbrs[i] = neighbor{used: true, addr: src, dtsn: d.DTSN}
 	}
 	n := &e.nbrs[i]
-	n.rank, n.heard = d.Rank, now
+	n.rank, n.heard, n.stale = d.Rank, now, false
 	n.global = joinIID(e.pio.Prefix, iidOf(src))
 	for k := range d.Prefixes[:d.NumPrefixes] {
 		if p := &d.Prefixes[k]; p.RouterAddress && p.Prefix.Addr().Is6() {
@@ -137,10 +142,18 @@ func (e *Engine) handleDIO(now time.Time, src netip.Addr, d *DIO) error {
 		}
 	}
 	if i == e.parent && d.DTSN != n.dtsn && d.DTSN.Newer(n.dtsn) {
-		// The parent asks for fresh DAOs (RFC 6550 section 9.6).
+		// The parent asks for fresh DAOs (RFC 6550 section 9.6), and
+		// the node asks its own children in turn. In storing mode the
+		// request comes from a node that found a route missing below
+		// it; the target must hear it within seconds, not a Trickle
+		// interval per hop, so the DIO that carries it goes out soon.
 		e.dtsn = e.dtsn.Next()
 		e.pathSeq = e.pathSeq.Next()
 		e.scheduleDAO(now)
+		if e.mop == MOPStoring {
+			e.trickle.Inconsistent(now)
+			e.trickle.ForceNext()
+		}
 	}
 	n.dtsn = d.DTSN
 	if e.Joined() && !e.poisoned {
@@ -267,14 +280,14 @@ func (e *Engine) linkETX(a netip.Addr) (uint16, bool) {
 	return e.cfg.Metrics.LinkETX(a)
 }
 
-// isChild reports whether a neighbour is a next hop of this node's own
-// downward route to it (storing mode): choosing it as parent would loop.
-func (e *Engine) isChild(n *neighbor) bool {
+// inSubDODAG reports whether a neighbour is known to be below this node:
+// in storing mode, this node holds a downward route to it (RFC 6550
+// section 9.8: a node must not choose a parent from its sub-DODAG).
+func (e *Engine) inSubDODAG(n *neighbor) bool {
 	if e.mop != MOPStoring || !n.global.IsValid() {
 		return false
 	}
-	r := e.routes.get(n.global)
-	return r != nil && r.nextHop == n.addr
+	return e.routes.get(n.global) != nil
 }
 
 // selectParent runs the objective function over the candidates and
@@ -290,14 +303,22 @@ func (e *Engine) selectParent(now time.Time) {
 	if e.conf.MaxRankIncrease != 0 && e.lowest != InfiniteRank {
 		maxRank = uint32(e.lowest) + uint32(e.conf.MaxRankIncrease)
 	}
+	banned := 0
 	for i := range e.nbrs {
 		n := &e.nbrs[i]
 		if !n.used || n.rank == InfiniteRank {
 			continue
 		}
+		if now.Before(n.banUntil) {
+			banned++
+			continue
+		}
 		etx, ok := e.linkETX(n.addr)
 		if !ok {
 			continue
+		}
+		if i == e.parent || e.parent < 0 {
+			etx = e.lastResortETX(etx)
 		}
 		// Loop avoidance (RFC 6550 section 8.2.2.4): besides the current
 		// parent, only neighbours of a lower DAGRank than this node's
@@ -305,7 +326,7 @@ func (e *Engine) selectParent(now time.Time) {
 		// detaches and poisons before it takes any other. Storing mode
 		// also knows its children from their DAOs.
 		if e.rank != InfiniteRank && i != e.parent &&
-			(DAGRank(n.rank, mhri) >= DAGRank(e.rank, mhri) || e.isChild(n)) {
+			(n.stale || DAGRank(n.rank, mhri) >= DAGRank(e.rank, mhri) || e.inSubDODAG(n)) {
 			continue
 		}
 		if r := e.of.RankVia(n.rank, etx); r == InfiniteRank || uint32(r) > maxRank {
@@ -317,6 +338,14 @@ func (e *Engine) selectParent(now time.Time) {
 		e.cands = append(e.cands, Candidate{Rank: n.rank, LinkETX: etx})
 		e.candIdx = append(e.candIdx, i)
 	}
+	if len(e.cands) == 0 && banned > 0 {
+		// Only parents that failed a DAO are left: better than none.
+		for i := range e.nbrs {
+			e.nbrs[i].banUntil = time.Time{}
+		}
+		e.selectParent(now)
+		return
+	}
 	best := e.of.BestParent(e.cands, cur)
 	if best < 0 {
 		if e.parent >= 0 {
@@ -324,18 +353,29 @@ func (e *Engine) selectParent(now time.Time) {
 		}
 		return
 	}
+	switch {
+	case cur < 0 || best == cur || e.cfg.ParentSwitchDelay < 0:
+		e.switchTo, e.switchAt = netip.Addr{}, time.Time{}
+	case e.nbrs[e.candIdx[best]].addr != e.switchTo:
+		// The parent is still usable: switch only if the candidate
+		// stays better for ParentSwitchDelay.
+		e.switchTo, e.switchAt = e.nbrs[e.candIdx[best]].addr, now.Add(e.cfg.ParentSwitchDelay)
+		best = cur
+	case now.Before(e.switchAt):
+		best = cur
+	default:
+		e.switchTo, e.switchAt = netip.Addr{}, time.Time{}
+	}
 	ni := e.candIdx[best]
 	rank := e.of.RankVia(e.cands[best].Rank, e.cands[best].LinkETX)
 	if ni != e.parent {
 		e.counters.ParentChanges++
+		e.clearPending() // retries would go to the old parent
+		e.flushUp(now)   // the changes gathered for the old parent
 		if e.parent >= 0 && e.mop == MOPStoring {
-			// The No-Path DAO carries the path sequence the old route
-			// was installed with, so that it cannot remove the new
-			// route if it arrives after it.
-			e.noPathTo, e.noPathSeq = e.nbrs[e.parent].addr, e.pathSeq
+			e.noPathOld(now, e.nbrs[e.parent].addr)
 		}
 		joining := e.parent < 0
-		e.clearPending() // retries would go to the old parent
 		if e.mop == MOPStoring {
 			// The new parent cannot be below this node any more.
 			n := &e.nbrs[ni]
@@ -367,10 +407,89 @@ func (e *Engine) selectParent(now time.Time) {
 	if rank < e.lowest {
 		e.lowest = rank
 	}
-	if old != InfiniteRank && absDiff(old, rank) >= e.conf.MinHopRankIncrease {
-		e.trickle.Reset(now) // a significant rank change
+	if old != InfiniteRank && rank > old {
+		// Neighbours that were not below this node may be in its
+		// sub-DODAG with ranks computed from the old one: they are
+		// no candidates until they advertise again.
+		oldDAG := DAGRank(old, mhri)
+		for i := range e.nbrs {
+			if n := &e.nbrs[i]; n.used && i != e.parent && DAGRank(n.rank, mhri) >= oldDAG {
+				n.stale = true
+			}
+		}
+	}
+	if e.advRank != InfiniteRank && (DAGRank(rank, mhri) != DAGRank(e.advRank, mhri) ||
+		absDiff(e.advRank, rank) >= mhri) {
+		// A significant rank change is an inconsistency (RFC 6550
+		// section 8.3): the children compute their ranks from this
+		// one, so the next DIO goes out even if k neighbours spoke.
+		e.trickle.Inconsistent(now)
+		e.trickle.ForceNext()
 	}
 }
+
+// noPathOld sends the former parent old No-Path DAOs (storing mode) for
+// this node's own target and for every route of its sub-DODAG, each with
+// the path sequence it was announced with, so that the stale routes along
+// the old branch go at once (RFC 6550 section 9.8) instead of being
+// refreshed from there and competing with the new ones. A No-Path DAO
+// removes a route only where it goes through the sender, so one that
+// arrives after the new DAO cannot remove the new route.
+func (e *Engine) noPathOld(now time.Time, old netip.Addr) {
+	if _, ok := e.linkETX(old); !ok || !e.global.IsValid() {
+		return // the link is gone; the old parent withdraws by itself
+	}
+	d := &e.fwdDAO
+	d.NumTargets, d.NumTransits = 0, 0
+	e.fwdOwn = false
+	e.addFwd(now, old, netip.PrefixFrom(e.global, 128), Transit{PathSequence: e.pathSeq})
+	for i := range e.routes.ents {
+		if r := &e.routes.ents[i]; r.used {
+			e.addFwd(now, old, netip.PrefixFrom(r.target, 128), Transit{PathSequence: r.seq})
+		}
+	}
+	e.counters.NoPathDAOSent++
+	e.flushFwd(now, old)
+}
+
+// daoFailed is called when this node's own DAO got no DAO-ACK after all
+// retries: the parent does not hear this node (a one-way link: its frames
+// arrive, this node's do not), or the path to the root beyond it is
+// broken. The parent stops being a candidate for a while, so that the
+// node takes another one if it has any and announces itself through it.
+func (e *Engine) daoFailed(now time.Time) {
+	if e.parent < 0 {
+		return
+	}
+	e.nbrs[e.parent].banUntil = now.Add(daoFailBan)
+	e.selectParent(now)
+}
+
+// daoFailBan is how long a parent that failed this node's DAO stays out of
+// the candidates.
+const daoFailBan = 5 * time.Minute
+
+// lastResortETX caps the link ETX of the preferred parent, and of every
+// candidate of a node without a parent, at the largest the objective
+// function accepts (OF0: just below 4, step 9; MRHOF: MaxLinkMetric). A
+// link that a burst of collisions drove above it is still a link: the
+// node keeps the parent, at the worst rank the link can give, until a
+// candidate better by the hysteresis appears, instead of detaching and
+// poisoning its whole sub-DODAG; and a node whose only links lost their
+// first frames (an estimate of ETX 6 from one lost handshake) joins
+// through the best of them, and the traffic that follows corrects the
+// estimate, instead of waiting forever for samples that only a parent
+// gets. A link that MLE lost is no candidate at all.
+func (e *Engine) lastResortETX(etx uint16) uint16 {
+	if e.conf.OCP == OCPMRHOF {
+		return min(etx, e.mrhof.MaxLinkMetric)
+	}
+	return min(etx, of0MaxETX)
+}
+
+// of0MaxETX is the largest ETX (× ETXDivisor) that OF0's step 3·ETX − 2
+// maps to MaxStepOfRank.
+const of0MaxETX = (MaxStepOfRank+3)*ETXDivisor/3 - 1
 
 func absDiff(a, b uint16) uint16 {
 	if a > b {
@@ -384,6 +503,13 @@ func absDiff(a, b uint16) uint16 {
 // children let go of it, and then chooses a parent again.
 func (e *Engine) detach(now time.Time) {
 	e.counters.LocalRepairs++
+	e.clearPending()
+	e.flushUp(now)
+	if e.mop == MOPStoring && e.parent >= 0 {
+		// Withdraw the sub-DODAG from the old parent if it can still
+		// hear: its routes through this node end here.
+		e.noPathOld(now, e.nbrs[e.parent].addr)
+	}
 	e.parent = -1
 	e.rank, e.lowest = InfiniteRank, InfiniteRank
 	e.poisoned = true
@@ -398,8 +524,7 @@ func (e *Engine) detach(now time.Time) {
 	// The sub-DODAG let go of this node: its routes are stale.
 	e.counters.RoutesRemoved += uint64(e.routes.n)
 	e.routes.clear()
-	e.daoAt, e.refreshAt, e.noPathTo = time.Time{}, time.Time{}, netip.Addr{}
-	e.clearPending()
+	e.daoAt, e.refreshAt = time.Time{}, time.Time{}
 	e.queueDIO(AllRPLNodes)
 	e.trickle.Reset(now)
 	e.disInterval = e.cfg.DISInterval
@@ -431,14 +556,26 @@ func (e *Engine) NeighborLost(now time.Time, neighbor netip.Addr) {
 	if i := e.findNbr(neighbor); i >= 0 {
 		e.nbrs[i].used = false
 	}
-	e.counters.RoutesRemoved += uint64(e.routes.removeNextHop(neighbor))
+	e.withdrawNextHop(now, neighbor)
 	e.selectParent(now)
 }
 
 // LinkChanged tells the engine that a link's metrics changed (or a link
 // came up); it re-runs parent selection at once instead of at the next
-// ParentCheck.
-func (e *Engine) LinkChanged(now time.Time) { e.selectParent(now) }
+// ParentCheck. A router still looking for a parent also solicits DIOs
+// again soon: its earlier DISes went out before the link existed (and a
+// secured mesh drops frames from a sender without a link), and the
+// backoff may have grown long.
+func (e *Engine) LinkChanged(now time.Time) {
+	e.selectParent(now)
+	if e.root || e.parent >= 0 || !e.holdUntil.IsZero() {
+		return
+	}
+	e.disInterval = e.cfg.DISInterval
+	if t := now.Add(e.randUpTo(e.disInterval)); e.disAt.IsZero() || t.Before(e.disAt) {
+		e.disAt = t
+	}
+}
 
 // LocalRepair detaches the node from the DODAG as if it had lost all its
 // parents (poison, hold, rejoin).
@@ -506,6 +643,9 @@ func (e *Engine) queueDIO(dst netip.Addr) {
 	}
 	m.buf = b
 	e.counters.DIOSent++
+	if dst == AllRPLNodes {
+		e.advRank, e.dtsnPending = e.rank, false
+	}
 }
 
 // queueDIS queues a DIS without options.

@@ -54,18 +54,29 @@ type DODAGParams struct {
 	AnnounceRPI9008 bool
 }
 
+// DefaultMaxRankIncrease is meshgw's default DAGMaxRankIncrease: 2048,
+// 16 × MinHopRankIncrease 128 (the value OpenWSN and nanostack advertise,
+// 8 × 256). It holds for both objective functions: one OF0 hop adds up
+// to 9 × MinHopRankIncrease (RFC 8180's step 3·ETX − 2 at ETX 3.67) and
+// one MRHOF hop up to 4 (MaxLinkMetric, ETX 4), so a node can fall back
+// to a parent one worse hop deeper without detaching. Contiki-NG
+// classic's 7 × MinHopRankIncrease, made for MRHOF, is less than one
+// bad OF0 hop: with it OF0 nodes detached and poisoned their sub-DODAG
+// whenever one link degraded.
+const DefaultMaxRankIncrease = 2048
+
 // DefaultDODAGParams returns meshgw's root defaults for prefix: non-storing
-// mode, MRHOF with MinHopRankIncrease 128 and MaxRankIncrease 7 hops,
-// Trickle 12/8/10, route lifetime 30 × 60 s, version LollipopInit. They
-// suit Contiki-NG (lite and classic) nodes; see the package documentation
-// for RIOT.
+// mode, MRHOF with MinHopRankIncrease 128, MaxRankIncrease
+// DefaultMaxRankIncrease (which also suits OF0), Trickle 12/8/10, route
+// lifetime 30 × 60 s, version LollipopInit. They suit Contiki-NG (lite and
+// classic) nodes; see the package documentation for RIOT.
 func DefaultDODAGParams(prefix netip.Prefix) DODAGParams {
 	return DODAGParams{
 		Prefix:             prefix,
 		MOP:                MOPNonStoring,
 		OCP:                OCPMRHOF,
 		MinHopRankIncrease: 128,
-		MaxRankIncrease:    7 * 128,
+		MaxRankIncrease:    DefaultMaxRankIncrease,
 		Trickle:            DefaultTrickleConfig(),
 		DefaultLifetime:    30,
 		LifetimeUnit:       60,
@@ -135,6 +146,10 @@ type Config struct {
 	// average instead of per 3/4 Imin (about 3 s with Imin 2^12 ms). Zero
 	// means 1 s; a negative value disables it.
 	JoinDIODelay time.Duration
+	// AggregationDelay is how long a storing-mode router gathers the
+	// changes of its sub-DODAG before it sends them to its parent in
+	// one DAO (DAODelay/4).
+	AggregationDelay time.Duration
 	// MaxParents bounds the parent candidate table (8).
 	MaxParents int
 	// MaxPendingDAOs bounds the DAOs awaiting a DAO-ACK (16); DAOs
@@ -149,6 +164,14 @@ type Config struct {
 	// ParentCheck is the period of parent re-evaluation and candidate
 	// ageing (15 s).
 	ParentCheck time.Duration
+	// ParentSwitchDelay is how long a candidate must stay better than a
+	// usable preferred parent, by the objective function's hysteresis,
+	// before the node switches to it (10 s; negative: at once). Link
+	// estimates swing with every burst of collisions; each switch costs
+	// DAOs (in storing mode for the whole sub-DODAG) that load the
+	// channel and move the estimates again. Joining, and leaving a
+	// parent that is no candidate any more, are never delayed.
+	ParentSwitchDelay time.Duration
 	// CandidateTimeout drops candidates not heard for this long (three
 	// maximum Trickle intervals).
 	CandidateTimeout time.Duration
@@ -199,6 +222,14 @@ type neighbor struct {
 	rank   uint16
 	dtsn   Lollipop
 	heard  time.Time
+	// stale marks a neighbour whose advertised rank predates a rank
+	// increase of this node while it was not below this node: it may be
+	// in the sub-DODAG with a rank it has not updated yet, so it is no
+	// parent candidate until its next DIO.
+	stale bool
+	// banUntil: the neighbour failed this node's DAO as its parent and
+	// is no candidate until then, unless it is the only one.
+	banUntil time.Time
 }
 
 // Engine is the sans-I/O RPL protocol engine of one node: root or router,
@@ -237,15 +268,23 @@ type Engine struct {
 	mrhof    MRHOF
 
 	// Position.
-	rank      uint16
-	lowest    uint16 // lowest rank advertised in this version
-	dtsn      Lollipop
-	parent    int // index in nbrs, or -1
-	nbrs      []neighbor
-	cands     []Candidate
-	candIdx   []int
-	poisoned  bool
-	holdUntil time.Time
+	rank    uint16
+	lowest  uint16 // lowest rank advertised in this version
+	advRank uint16 // the rank of the last multicast DIO sent
+	dtsn    Lollipop
+	// dtsnPending: the DTSN was incremented to ask for fresh DAOs and
+	// no multicast DIO has carried it yet.
+	dtsnPending bool
+	parent      int // index in nbrs, or -1
+	nbrs        []neighbor
+	cands       []Candidate
+	candIdx     []int
+	poisoned    bool
+	holdUntil   time.Time
+	// switchTo is the candidate (link-local address) that beat the
+	// preferred parent, and switchAt when it may take over.
+	switchTo netip.Addr
+	switchAt time.Time
 
 	trickle *Trickle
 
@@ -256,14 +295,16 @@ type Engine struct {
 	pend        []pendingDAO // DAOs sent with the K flag, awaiting a DAO-ACK
 	refreshAt   time.Time
 	checkAt     time.Time
-	noPathTo    netip.Addr // old parent owed a No-Path DAO
-	noPathSeq   Lollipop   // the path sequence of the route through it
-	joinDIOAt   time.Time  // the early DIO after joining
+	joinDIOAt   time.Time // the early DIO after joining
 	daoSeq      Lollipop
 	pathSeq     Lollipop
 
 	routes routeTable
 	graph  nsGraph
+	// agg gathers sub-DODAG changes for the parent until aggAt.
+	agg    []aggEntry
+	aggIdx map[netip.Addr]int
+	aggAt  time.Time
 
 	out     []outMsg
 	outHead int
@@ -271,6 +312,7 @@ type Engine struct {
 
 	msg      Message
 	fwdDAO   DAO
+	rtxDAO   DAO  // scratch of refreshPending
 	fwdOwn   bool // fwdDAO holds this node's own target
 	counters Counters
 }
@@ -287,6 +329,7 @@ const (
 	defaultMaxRoutes     = 1024
 	defaultMaxPending    = 16
 	defaultParentCheck   = 15 * time.Second
+	defaultSwitchDelay   = 10 * time.Second
 	hopLimitLink         = 255
 	hopLimitE2E          = 64
 	// maxSourceRouteHops bounds a computed source route; a longer DAO
@@ -317,6 +360,12 @@ func New(cfg Config) (*Engine, error) {
 	def(&cfg.DISInterval, defaultDIS)
 	def(&cfg.DISMaxInterval, defaultDISMax)
 	def(&cfg.ParentCheck, defaultParentCheck)
+	if cfg.AggregationDelay <= 0 {
+		cfg.AggregationDelay = cfg.DAODelay / 4
+	}
+	if cfg.ParentSwitchDelay == 0 {
+		cfg.ParentSwitchDelay = defaultSwitchDelay
+	}
 	if cfg.JoinDIODelay == 0 {
 		cfg.JoinDIODelay = defaultJoinDIODelay
 	}
@@ -340,6 +389,7 @@ func New(cfg Config) (*Engine, error) {
 		parent:  -1,
 		rank:    InfiniteRank,
 		lowest:  InfiniteRank,
+		advRank: InfiniteRank,
 		nbrs:    make([]neighbor, cfg.MaxParents),
 		pend:    make([]pendingDAO, cfg.MaxPendingDAOs),
 		cands:   make([]Candidate, 0, cfg.MaxParents),
@@ -490,6 +540,8 @@ func (e *Engine) Deadline() time.Time {
 	early(e.refreshAt)
 	early(e.checkAt)
 	early(e.holdUntil)
+	early(e.switchAt)
+	early(e.aggAt)
 	early(e.routes.nextExpiry)
 	early(e.graph.nextExpiry)
 	return d
@@ -500,6 +552,10 @@ func (e *Engine) Poll(now time.Time) {
 	due := func(t time.Time) bool { return !t.IsZero() && !now.Before(t) }
 	if due(e.holdUntil) {
 		e.holdUntil = time.Time{}
+		e.selectParent(now)
+	}
+	if due(e.switchAt) {
+		e.switchAt = time.Time{}
 		e.selectParent(now)
 	}
 	if due(e.checkAt) {
@@ -529,6 +585,9 @@ func (e *Engine) Poll(now time.Time) {
 			e.disInterval = min(e.disInterval*2, e.cfg.DISMaxInterval)
 			e.disAt = now.Add(e.jitter(e.disInterval))
 		}
+	}
+	if due(e.aggAt) {
+		e.flushUp(now)
 	}
 	e.pollPending(now)
 	if due(e.daoAt) {
@@ -581,6 +640,11 @@ func (e *Engine) unqueue() { e.outN-- }
 // GlobalAddr returns this node's global address, formed from the DODAG's
 // prefix and the IID, once known.
 func (e *Engine) GlobalAddr() (netip.Addr, bool) { return e.global, e.global.IsValid() }
+
+// Prefix returns the DODAG's prefix (the PIO's, with the A flag), once
+// known: the prefix of every global address in the DODAG, which the node
+// uses as 6LoWPAN context 0.
+func (e *Engine) Prefix() (netip.Prefix, bool) { return e.pio.Prefix, e.hasPIO }
 
 // IsLocal reports whether a is one of this node's unicast addresses.
 func (e *Engine) IsLocal(a netip.Addr) bool {

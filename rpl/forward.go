@@ -102,25 +102,18 @@ func (e *Engine) Forward(now time.Time, p *Packet, d *Decision) {
 			return
 		}
 		d.RPI.RankError = p.RPI.RankError
+		if p.RPI.ForwardingError {
+			e.forwardingError(now, p, d)
+			return
+		}
 		if e.inDODAG && e.rankError(&p.RPI) {
 			e.counters.RankErrors++
 			if p.RPI.RankError {
-				e.trickle.Reset(now)
+				e.trickle.Inconsistent(now)
 				e.dropPacket(d, DropRankError)
 				return
 			}
 			d.RPI.RankError = true
-		}
-		if p.RPI.ForwardingError {
-			// A child could not forward it down: the route through it
-			// is stale.
-			e.counters.ForwardingErrors++
-			if r := e.routes.get(p.Dst); r != nil && r.nextHop == LinkLocalOf(p.From) {
-				e.routes.remove(p.Dst)
-				e.counters.RoutesRemoved++
-			}
-			e.dropPacket(d, DropForwardingError)
-			return
 		}
 	}
 	if p.SourceRouted {
@@ -128,10 +121,10 @@ func (e *Engine) Forward(now time.Time, p *Packet, d *Decision) {
 		return
 	}
 	if e.root {
-		e.forwardRoot(p, d)
+		e.forwardRoot(now, p, d)
 		return
 	}
-	if r := e.routes.get(p.Dst); r != nil {
+	if r := e.validRoute(now, p.Dst); r != nil {
 		e.down(d, r.nextHop, p)
 		return
 	}
@@ -151,13 +144,13 @@ func (e *Engine) Forward(now time.Time, p *Packet, d *Decision) {
 
 // forwardRoot routes at the root: down by route or source route, or out
 // of the RPL domain.
-func (e *Engine) forwardRoot(p *Packet, d *Decision) {
+func (e *Engine) forwardRoot(now time.Time, p *Packet, d *Decision) {
 	if !e.pio.Prefix.Contains(p.Dst) {
 		d.Action = ActionLeave
 		return
 	}
 	if e.mop == MOPStoring {
-		if r := e.routes.get(p.Dst); r != nil {
+		if r := e.validRoute(now, p.Dst); r != nil {
 			e.down(d, r.nextHop, p)
 			return
 		}
@@ -175,6 +168,78 @@ func (e *Engine) forwardRoot(p *Packet, d *Decision) {
 	}
 	d.Action, d.NextHop, d.Route = ActionSourceRoute, LinkLocalOf(route[0]), route
 	d.RPI.Down = true
+}
+
+// forwardingError handles a packet a child returned with the F flag
+// (storing mode, RFC 6550 section 11.2.2.3): the child had no route, so
+// the route through it is stale. A packet returned this way travels back
+// up, hence no rank check. If the target was announced over a second
+// path the packet takes it; otherwise the route is withdrawn upstream,
+// the children are asked for fresh DAOs (which bring it back if the
+// target is still below), and the packet goes on up with the F flag so
+// that an ancestor with another path can use it. The root drops it.
+func (e *Engine) forwardingError(now time.Time, p *Packet, d *Decision) {
+	e.counters.ForwardingErrors++
+	from := LinkLocalOf(p.From)
+	r := e.routes.get(p.Dst)
+	if r == nil || r.nextHop != from {
+		// The route was fixed meanwhile (or never went there).
+		if r := e.validRoute(now, p.Dst); r != nil && r.nextHop != from {
+			d.RPI.Down = true
+			e.down(d, r.nextHop, &Packet{Dst: p.Dst})
+			return
+		}
+	} else {
+		if r.alt.IsValid() && r.alt != from && !e.loopingHop(r.alt) {
+			r.nextHop, r.alt = r.alt, netip.Addr{}
+			d.RPI.Down = true
+			e.down(d, r.nextHop, &Packet{Dst: p.Dst})
+			return
+		}
+		e.withdrawRoute(now, r)
+		e.requestDAOs(now)
+	}
+	if e.root || e.parent < 0 || e.mop != MOPStoring {
+		e.dropPacket(d, DropForwardingError)
+		return
+	}
+	d.Action, d.NextHop = ActionReturn, e.nbrs[e.parent].addr
+	d.RPI.Down, d.RPI.ForwardingError = true, true
+}
+
+// validRoute returns the storing route to dst, or nil. A route whose next
+// hop is the preferred parent, or a neighbour that advertises a rank not
+// above this node's, cannot lead down: it is a leftover that closes a
+// loop (RFC 6550 sections 9.8 and 11.2.2.2). It is withdrawn, and the
+// children are asked for fresh DAOs.
+func (e *Engine) validRoute(now time.Time, dst netip.Addr) *route {
+	r := e.routes.get(dst)
+	if r == nil || !e.loopingHop(r.nextHop) {
+		return r
+	}
+	e.counters.RouteLoops++
+	if r.alt.IsValid() && !e.loopingHop(r.alt) {
+		r.nextHop, r.alt = r.alt, netip.Addr{}
+		return r
+	}
+	e.withdrawRoute(now, r)
+	e.requestDAOs(now)
+	return nil
+}
+
+// loopingHop reports whether a downward next hop cannot be below this
+// node: it is the preferred parent, or a neighbour whose advertised rank
+// is not above this node's.
+func (e *Engine) loopingHop(nh netip.Addr) bool {
+	if e.parent >= 0 && nh == e.nbrs[e.parent].addr {
+		return true
+	}
+	i := e.findNbr(nh)
+	if i < 0 {
+		return false
+	}
+	n := &e.nbrs[i]
+	return !n.stale && n.rank != InfiniteRank && !e.deeper(n.rank)
 }
 
 // down sends a packet to a child, unless the child is where it came from.

@@ -77,12 +77,17 @@ const (
 )
 
 // NewOF0 returns OF0 with RFC 6552's defaults (Rf 1, Sr 0), the ETX-derived
-// step, and a switch threshold of half a hop.
+// step, and a switch threshold of 1.5 × MinHopRankIncrease, as Contiki-NG
+// classic's OF0. OF0 ranks move in whole MinHopRankIncrease steps, so a
+// candidate must save two steps before the node switches: two hops of
+// ETX 1, or 2/3 of an ETX on one link. With half a step, every one-step
+// difference (a third of an ETX, the noise of any estimator) moved the
+// parent, the sub-DODAG and its routes.
 func NewOF0(minHopRankIncrease uint16) *OF0 {
 	return &OF0{
 		MinHop:          minHopRankIncrease,
 		RankFactor:      1,
-		SwitchThreshold: max(minHopRankIncrease/2, 1),
+		SwitchThreshold: max(minHopRankIncrease+minHopRankIncrease/2, 1),
 	}
 }
 

@@ -66,6 +66,7 @@ type Trickle struct {
 	t       time.Duration // transmission point within the interval
 	c       int           // consistent transmissions heard this interval
 	fired   bool          // the point t of this interval has passed
+	force   bool          // transmit at the next point t despite k
 }
 
 // NewTrickle returns a stopped Trickle timer. It fails with ErrTrickleConfig
@@ -114,7 +115,7 @@ func (t *Trickle) Interval() time.Duration {
 func (t *Trickle) Counter() int { return t.c }
 
 // Stop stops the timer; Deadline becomes the zero time.
-func (t *Trickle) Stop() { t.running = false }
+func (t *Trickle) Stop() { t.running, t.force = false, false }
 
 // Reset starts the timer, or restarts it, with I = Imin and a new interval
 // beginning at now (RFC 6206 section 4.2 step 6, "reset the Trickle timer";
@@ -142,6 +143,16 @@ func (t *Trickle) Inconsistent(now time.Time) {
 func (t *Trickle) Consistent() {
 	if t.running {
 		t.c++
+	}
+}
+
+// ForceNext makes the next transmission point transmit even if k
+// consistent transmissions were heard: the node has news (RPL: its rank
+// changed) that the consistent transmissions of its neighbours do not
+// carry. A stopped timer is unaffected.
+func (t *Trickle) ForceNext() {
+	if t.running {
+		t.force = true
 	}
 }
 
@@ -182,8 +193,8 @@ func (t *Trickle) Poll(now time.Time) (transmit bool) {
 	for {
 		if !t.fired && !now.Before(t.start.Add(t.t)) {
 			t.fired = true
-			if t.cfg.Redundancy == 0 || t.c < int(t.cfg.Redundancy) {
-				transmit = true
+			if t.force || t.cfg.Redundancy == 0 || t.c < int(t.cfg.Redundancy) {
+				transmit, t.force = true, false
 			}
 		}
 		end := t.start.Add(t.i)
