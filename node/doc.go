@@ -70,18 +70,23 @@
 // With Config.TxPower the node runs a txpower.Controller over its radio's
 // power levels. Unicast frames go at the controller's level for their
 // neighbour (radio.TxRequest.TxPowerDBm, chosen when the frame goes to the
-// radio), broadcasts at the node level (chosen when queued), and the radio is
-// configured with the node level whenever it changes. The controller is told
-// which links are needed: the RPL preferred parent (RoleParent) and the
-// links RPL pins in MLE for downward routes (RoleNextHop), read from the
-// node's RPL state after every input; the operator's pinned neighbours come
-// with its config. Its feedback is every acknowledged or unacknowledged
+// radio), broadcasts at the broadcast level, which covers every neighbour
+// the controller knows (chosen when queued), and the radio is configured
+// with the node level whenever it changes: its acknowledgments go at that
+// level. The controller is told which links are needed: the RPL preferred
+// parent (RoleParent) and the links RPL pins in MLE for downward routes
+// (RoleNextHop), read from the node's RPL state after every input; every
+// neighbour that sends the node a unicast asking for an acknowledgment
+// (RoleChild, for the controller's ChildHold: in a non-storing DODAG the
+// only way a router learns its children); and the operator's pinned
+// neighbours, from its config. Its feedback is every acknowledged or unacknowledged
 // unicast (attempts and the power used; with MLE, acknowledged frames count
 // once the neighbour has reported a margin, so that the search starts from
 // the margin rather than a blind bisection) and the margins neighbours
 // report in their MLE Advertisements (mle.EventLinkMargin, normalised to
 // 0 dBm, passed to the controller as the margin at its highest level). MLE
-// declares the node level in the Tx Power TLV of the node's Advertisements.
+// declares the broadcast level in the Tx Power TLV of the node's
+// Advertisements.
 // The node's Deadline includes the controller's and Poll runs it;
 // Node.TxPower and Node.AppendPowerLinks expose its state.
 package node

@@ -55,12 +55,14 @@ type Config struct {
 	// TxPower turns transmit power control on (see package txpower and
 	// PowerConfig); nil sends every frame at TxPowerDBm. Levels may be
 	// empty: the node takes the radio's Capabilities().TxPowers. The node
-	// then sends unicasts at the controller's level for their neighbour
-	// and broadcasts (and configures the radio) at its node level
-	// (TxPowerDBm is not used), tells it the links RPL needs (the
-	// preferred parent, the children that are next hops of downward
-	// routes), and feeds it MAC acknowledgments and, with MLE, the margins
-	// neighbours report in their Advertisements.
+	// then sends unicasts at the controller's level for their neighbour,
+	// broadcasts at its broadcast level and configures the radio (whose
+	// acknowledgments go at it) with its node level (TxPowerDBm is not
+	// used), tells it the links RPL needs (the preferred parent, the
+	// children that are next hops of downward routes) and the neighbours
+	// that send the node unicasts (which need its acknowledgments), and
+	// feeds it MAC acknowledgments and, with MLE, the margins neighbours
+	// report in their Advertisements.
 	TxPower *PowerConfig
 	// Security configures link-layer security.
 	Security SecurityConfig
@@ -516,6 +518,9 @@ func (n *Node) receive(now time.Time, rf *radio.Frame) {
 		n.drop(DropNoKey)
 		return
 	}
+	if n.pwr != nil && f.AckRequest {
+		n.powerRx(now, f.Src)
+	}
 	if !f.SeqSuppressed && n.dsn.Duplicate(f.Src, f.Seq) {
 		n.drop(DropDuplicate)
 		return
@@ -775,7 +780,7 @@ func (n *Node) sendTo(pkt []byte, dst wpan.Addr, secure bool) error {
 		slot.datagram = n.datagram
 		slot.frags = frames > 1
 		if n.pwr != nil {
-			slot.power = n.pwr.level
+			slot.power = n.pwr.bcast
 		}
 		n.qLen++
 		queued++

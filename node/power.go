@@ -26,9 +26,12 @@ type PowerStatus struct {
 	Controlled bool
 	// Policy is the controller's policy.
 	Policy txpower.Policy
-	// LevelDBm is the node level: the power of broadcasts and of the
-	// radio's configuration.
+	// LevelDBm is the node level: the power of the radio's
+	// configuration, at which it sends acknowledgments.
 	LevelDBm int8
+	// BroadcastDBm is the power of broadcasts (txpower's
+	// BroadcastLevel), which the node's MLE Advertisements declare.
+	BroadcastDBm int8
 	// Reason explains LevelDBm.
 	Reason txpower.Reason[wpan.ExtAddr]
 	// TargetDB is the link margin the controller keeps needed links at.
@@ -44,7 +47,8 @@ type PowerStatus struct {
 type power struct {
 	c     *txpower.Controller[wpan.ExtAddr]
 	top   int8 // the highest allowed level
-	level int8 // the node level last applied to the radio and MLE
+	level int8 // the node level last applied to the radio
+	bcast int8 // the broadcast level last applied to MLE
 
 	parent    wpan.ExtAddr // the parent the controller was told about
 	hasParent bool
@@ -68,9 +72,9 @@ func (n *Node) newPower() error {
 		return fmt.Errorf("node: %w", err)
 	}
 	lv := ctl.Levels()
-	n.pwr = &power{c: ctl, top: lv[len(lv)-1], level: ctl.Level()}
+	n.pwr = &power{c: ctl, top: lv[len(lv)-1], level: ctl.Level(), bcast: ctl.BroadcastLevel()}
 	if n.mle != nil {
-		n.mle.SetTxPower(n.pwr.level)
+		n.mle.SetTxPower(n.pwr.bcast)
 	}
 	return nil
 }
@@ -84,25 +88,29 @@ func (n *Node) radioPower() int8 {
 	return n.cfg.TxPowerDBm
 }
 
-// applyPower follows a change of the controller's node level: the radio
-// and the Tx Power MLE declares in its Advertisements take the new level.
+// applyPower follows a change of the controller's levels: the radio takes
+// the node level (its acknowledgments go at it), and the Tx Power MLE
+// declares in its Advertisements the broadcast level.
 func (n *Node) applyPower() {
 	p := n.pwr
+	if b := p.c.BroadcastLevel(); b != p.bcast {
+		p.bcast = b
+		if n.mle != nil {
+			n.mle.SetTxPower(b)
+		}
+	}
 	lvl := p.c.Level()
 	if lvl == p.level {
 		return
 	}
 	p.level = lvl
-	if n.mle != nil {
-		n.mle.SetTxPower(lvl)
-	}
 	if n.port != nil && n.started {
 		_ = n.configureRadio()
 	}
 }
 
 // framePower returns the power for the frame in slot: the controller's
-// level for the neighbour a unicast goes to, or the node level at the
+// level for the neighbour a unicast goes to, or the broadcast level at the
 // time the frame was queued for a broadcast (an MLE Advertisement declares
 // that level).
 func (n *Node) framePower(slot *txSlot) int8 {
@@ -112,7 +120,7 @@ func (n *Node) framePower(slot *txSlot) int8 {
 	if ext, ok := n.srcExt(slot.dst); ok {
 		return n.pwr.c.LevelFor(ext)
 	}
-	return n.pwr.level
+	return n.pwr.top // a short address MLE has not resolved: no state
 }
 
 // powerAck feeds the outcome of a unicast frame to ext, sent at usedDBm,
@@ -128,6 +136,25 @@ func (n *Node) powerAck(now time.Time, ext wpan.ExtAddr, usedDBm int8, attempts 
 		}
 	}
 	if c.HandleAck(now, ext, usedDBm, attempts, acked) {
+		n.applyPower()
+	}
+}
+
+// powerRx tells the controller that the neighbour at src sent this node a
+// unicast frame that asked for an acknowledgment (one that passed the link
+// layer's checks, a duplicate included: its sender missed the
+// acknowledgment). The radio acknowledges at the node level, so the
+// sender becomes a child the node level covers (txpower.RoleChild): in a
+// non-storing DODAG this is how a router learns which children depend on
+// it.
+func (n *Node) powerRx(now time.Time, src wpan.Addr) {
+	ext, ok := n.srcExt(src)
+	if !ok || (n.rxMLEOnly && !n.mle.Linked(ext)) {
+		// A stranger's MLE link request: no state for unauthenticated
+		// senders, which could otherwise fill the link table.
+		return
+	}
+	if n.pwr.c.HandleRx(now, ext) {
 		n.applyPower()
 	}
 }
@@ -250,7 +277,8 @@ func (n *Node) powerDeadline() (time.Time, bool) {
 }
 
 // TxPowerDBm returns the node's current transmit power level in dBm: the
-// level of its broadcasts (Config.TxPowerDBm without power control).
+// level of its radio configuration and acknowledgments (Config.TxPowerDBm
+// without power control).
 func (n *Node) TxPowerDBm() int8 { return n.radioPower() }
 
 // TxPower returns a snapshot of the node's transmit power control: the
@@ -259,10 +287,10 @@ func (n *Node) TxPowerDBm() int8 { return n.radioPower() }
 func (n *Node) TxPower() PowerStatus {
 	p := n.pwr
 	if p == nil {
-		return PowerStatus{LevelDBm: n.cfg.TxPowerDBm}
+		return PowerStatus{LevelDBm: n.cfg.TxPowerDBm, BroadcastDBm: n.cfg.TxPowerDBm}
 	}
 	return PowerStatus{
-		Controlled: true, Policy: p.c.Policy(), LevelDBm: p.level, Reason: p.c.Reason(),
+		Controlled: true, Policy: p.c.Policy(), LevelDBm: p.level, BroadcastDBm: p.bcast, Reason: p.c.Reason(),
 		TargetDB: p.c.TargetDB(), Stats: p.c.Stats(), Links: p.c.Links(nil),
 	}
 }

@@ -277,6 +277,85 @@ func TestPowerDegradedParentLinkRaisesPower(t *testing.T) {
 	}
 }
 
+// childTopology is a chain with exact path losses: root 0, router 1 close
+// to it (70 dB: 38 dB of margin at +8 dBm, so its parent link settles near
+// the bottom), and node 2 that reaches only router 1, over a weak link
+// (95 dB: 13 dB at +8 dBm, +5 dBm keeps the 10 dB target).
+const childTopology = `{"version": 1,
+ "nodes": [{"x": 0, "y": 0}, {"x": 1000, "y": 0}, {"x": 2000, "y": 0}],
+ "links": [
+  {"a": 0, "b": 1, "path_loss_db": 70},
+  {"a": 1, "b": 2, "path_loss_db": 95},
+  {"a": 0, "b": 2, "path_loss_db": 140}]}`
+
+// TestPowerRouterCoversItsChildren runs the chain in a non-storing DODAG,
+// where router 1 keeps no routes and so cannot learn from RPL which
+// neighbours are its children. Its own needed link, to the root, wants a
+// low level; but its radio acknowledges node 2's frames at its node level
+// and its broadcasts (Advertisements carrying the margin node 2 needs,
+// DIOs) go at its broadcast level. Both must reach node 2 at the target:
+// the router learns its child from the frames node 2 sends it. Node 2's
+// traffic must get through without lost acknowledgments.
+func TestPowerRouterCoversItsChildren(t *testing.T) {
+	const (
+		run   = 15 * time.Minute
+		every = 10 * time.Second
+	)
+	topo, err := sim.ParseTopology([]byte(childTopology))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := newMesh(t, topo, func(i int, c *Config) {
+		c.RPL = powerRPLConfig(i)
+		if i == 0 {
+			c.RPL.DODAG.MOP = rpl.MOPNonStoring
+		}
+		c.TxPower = &PowerConfig{}
+	})
+	p := &pinger{ms: ms, every: every, from: time.Minute, until: run - 10*time.Second}
+	p.start()
+	ms.run(t, run)
+
+	r, c := ms.nodes[1], ms.nodes[2]
+	if st, _ := r.RPLState(); st.MOP != rpl.MOPNonStoring {
+		t.Fatalf("router in MOP %v, want non-storing", st.MOP)
+	}
+	st := r.TxPower()
+	t.Logf("router: level %d dBm, broadcasts %d dBm, %v; stats %+v", st.LevelDBm, st.BroadcastDBm, st.Reason, st.Stats)
+	var child PowerLink
+	for _, l := range st.Links {
+		t.Logf("  %v %v at %d dBm, margin %d dB (%v)", l.Neighbour, l.Roles, l.LevelDBm, l.MarginDB, l.HasMargin)
+		if l.Neighbour == c.Ext() {
+			child = l
+		}
+	}
+	if child.Roles&txpower.RoleChild == 0 {
+		t.Errorf("the router does not count node 2 as a child: %+v", child)
+	}
+	if lvl := r.pwr.c.LevelFor(ms.nodes[0].Ext()); lvl > -8 {
+		t.Errorf("the router sends to the root at %d dBm; want its parent link settled low", lvl)
+	}
+	// Margins are whole dB, rounded.
+	target := float64(st.TargetDB) - 1
+	if m := ms.marginAt(1, 2, st.LevelDBm); m < target {
+		t.Errorf("the router acknowledges at %d dBm: node 2 hears it with %.1f dB, want at least %.0f", st.LevelDBm, m, target)
+	}
+	if m := ms.marginAt(1, 2, st.BroadcastDBm); m < target {
+		t.Errorf("the router broadcasts at %d dBm: node 2 hears it with %.1f dB, want at least %.0f", st.BroadcastDBm, m, target)
+	}
+	// Node 2 sent to the router with acknowledgments that came back:
+	// no duplicates at the router, no frame lost at node 2 after it joined.
+	if d := r.Stats().Drops[DropDuplicate]; d > 2 {
+		t.Errorf("the router dropped %d duplicates: node 2 missed its acknowledgments", d)
+	}
+	if cs := c.Stats(); cs.TxNoAck > 2 {
+		t.Errorf("node 2: %d frames unacknowledged; stats %+v", cs.TxNoAck, cs.Power)
+	}
+	if got, want := len(ms.hosts[2].echoReplies()), p.sent[2]-1; got < want {
+		t.Errorf("node 2: %d of %d echo requests answered", got, p.sent[2])
+	}
+}
+
 // TestPowerConfigErrors checks that a bad power configuration is refused
 // with txpower.ErrInvalidConfig.
 func TestPowerConfigErrors(t *testing.T) {

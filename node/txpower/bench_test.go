@@ -59,8 +59,8 @@ func BenchmarkFeedbackMix(b *testing.B) {
 }
 
 // TestFeedbackDoesNotAllocate asserts what the benchmarks measure: feedback
-// for a known neighbour, LevelFor, Level, Deadline and Poll do not
-// allocate.
+// for a known neighbour (margins, acknowledgments, received frames),
+// LevelFor, Level, BroadcastLevel, Deadline and Poll do not allocate.
 func TestFeedbackDoesNotAllocate(t *testing.T) {
 	c, now := steady(t, 16)
 	i := 0
@@ -72,7 +72,9 @@ func TestFeedbackDoesNotAllocate(t *testing.T) {
 		c.HandleAck(now, k, p, 1, true)
 		c.HandleAck(now, k, p, 4, false)
 		c.HandleMargin(now, k, DefaultTargetDB, p)
+		c.HandleRx(now, k)
 		_ = c.Level()
+		_ = c.BroadcastLevel()
 		if _, ok := c.Deadline(); ok {
 			c.Poll(now)
 		}

@@ -29,6 +29,10 @@ const (
 	DefaultETXLimit = 2 * ETXDivisor
 	// DefaultMaxLinks bounds the neighbours the controller keeps state for.
 	DefaultMaxLinks = 128
+	// DefaultChildHold is how long a neighbour keeps RoleChild after the
+	// last unicast frame it sent this node (HandleRx): longer than the
+	// interval of an RPL child's periodic traffic and DAO refreshes.
+	DefaultChildHold = 10 * time.Minute
 )
 
 // ETXDivisor is the fixed-point scale of the ETX values this package takes
@@ -99,8 +103,14 @@ const (
 	RoleNextHop
 	// RolePinned marks a neighbour the operator pinned.
 	RolePinned
+	// RoleChild marks a neighbour that sends this node unicast frames
+	// (an RPL child; in a non-storing DODAG a router learns its children
+	// no other way): it needs this node's acknowledgments, which the
+	// radio sends at the node level, and its broadcasts. HandleRx gives
+	// it for ChildHold after each frame.
+	RoleChild
 
-	roleAll = RoleParent | RoleNextHop | RolePinned
+	roleAll = RoleParent | RoleNextHop | RolePinned | RoleChild
 )
 
 // String returns the role names joined with "+" ("parent+pinned"), or
@@ -110,7 +120,7 @@ func (r Role) String() string {
 		return "none"
 	}
 	var b []byte
-	for i, n := range [...]string{"parent", "next-hop", "pinned"} {
+	for i, n := range [...]string{"parent", "next-hop", "pinned", "child"} {
 		if r&(1<<i) != 0 {
 			if len(b) > 0 {
 				b = append(b, '+')
@@ -161,6 +171,9 @@ type Config[K comparable] struct {
 	ETXLimit int
 	// MaxLinks bounds the neighbours with state (DefaultMaxLinks).
 	MaxLinks int
+	// ChildHold is how long a neighbour that sent this node a unicast
+	// frame keeps RoleChild (DefaultChildHold).
+	ChildHold time.Duration
 	// Pinned lists neighbours the operator pins: they have RolePinned from
 	// the start.
 	Pinned []K
@@ -204,6 +217,7 @@ type params[K comparable] struct {
 	hold     time.Duration
 	etxLimit int
 	maxLinks int
+	child    time.Duration
 	pinned   []K
 	topDBm   int32 // levels[len-1]
 	topIndex int
@@ -243,11 +257,12 @@ func (cfg *Config[K]) params() (params[K], error) {
 	p.hold = def(cfg.FloorHold, DefaultFloorHold)
 	p.etxLimit = def(cfg.ETXLimit, DefaultETXLimit)
 	p.maxLinks = def(cfg.MaxLinks, DefaultMaxLinks)
+	p.child = def(cfg.ChildHold, DefaultChildHold)
 	switch {
 	case p.good < 0 || p.good > 1<<15:
 		return p, fmt.Errorf("txpower: good reports %d out of range: %w", p.good, ErrInvalidConfig)
-	case p.dwell < 0 || p.hold < 0:
-		return p, fmt.Errorf("txpower: negative dwell or floor hold: %w", ErrInvalidConfig)
+	case p.dwell < 0 || p.hold < 0 || p.child < 0:
+		return p, fmt.Errorf("txpower: negative dwell, floor hold or child hold: %w", ErrInvalidConfig)
 	case p.etxLimit <= ETXDivisor:
 		return p, fmt.Errorf("txpower: ETX limit %d not above %d (ETX 1.0): %w", p.etxLimit, ETXDivisor, ErrInvalidConfig)
 	case p.maxLinks < 0:

@@ -38,6 +38,7 @@ type link[K comparable] struct {
 	etx etx
 
 	floorUntil time.Time
+	childUntil time.Time // when RoleChild from HandleRx ends; zero: set by SetRole, no end
 	changed    time.Time // when lvl last changed
 	updated    time.Time // when feedback last came
 	wake       time.Time // when to evaluate a reduction again; zero for none
@@ -54,6 +55,7 @@ type Controller[K comparable] struct {
 	links []link[K]
 	index map[K]int32
 	level uint8 // node level
+	bcast uint8 // broadcast level
 
 	hasNodeFloor   bool
 	nodeFloor      uint8
@@ -79,6 +81,7 @@ func New[K comparable](cfg Config[K]) (*Controller[K], error) {
 		}
 	}
 	c.level = c.nodeLevel()
+	c.bcast = c.broadcastLevel()
 	return c, nil
 }
 
@@ -97,14 +100,24 @@ func (c *Controller[K]) TargetDB() uint8 { return uint8(c.p.target) }
 // node sends broadcasts at this level and configures the radio with it.
 func (c *Controller[K]) Level() int8 { return c.p.levels[c.level] }
 
+// BroadcastLevel returns the level in dBm for broadcasts: the highest level
+// of any neighbour the controller has state for, needed or not, and at
+// least the node level. A broadcast thus reaches every neighbour at the
+// level its own feedback asks for, and the neighbourhood the node's
+// Advertisements and DIOs maintain does not shrink when the node needs
+// fewer links: a neighbour without feedback, or one whose margin is short
+// of the target even at the highest level, keeps broadcasts there.
+func (c *Controller[K]) BroadcastLevel() int8 { return c.p.levels[c.bcast] }
+
 // LevelFor returns the level in dBm for unicasts to k (for
-// radio.TxRequest.TxPowerDBm): the link's own level, or the node level when
-// the controller has no state for k.
+// radio.TxRequest.TxPowerDBm): the link's own level, or the highest
+// allowed level when the controller has no state for k (a new link starts
+// there).
 func (c *Controller[K]) LevelFor(k K) int8 {
 	if i, ok := c.index[k]; ok {
 		return c.p.levels[c.links[i].lvl]
 	}
-	return c.Level()
+	return c.p.levels[c.p.topIndex]
 }
 
 // HandleMargin takes a link margin the neighbour k reported for this node
@@ -112,7 +125,8 @@ func (c *Controller[K]) LevelFor(k K) int8 {
 // sensitivity it heard this node's frames sent at usedDBm. When the
 // neighbour averages frames sent at several levels, pass the highest of
 // them: the controller then underestimates the margin rather than
-// overestimating it. It reports whether the node level changed.
+// overestimating it. It reports whether the node level or the broadcast
+// level changed.
 //
 // A margin whose fast average falls below target − hysteresis raises the
 // link at once to the level the margin says is needed, and a margin of 0
@@ -166,7 +180,7 @@ func (c *Controller[K]) HandleMargin(now time.Time, k K, marginDB uint8, usedDBm
 // acknowledgment came at last (radio.TxDone's Attempts and Status ==
 // TxAcked). A frame that never went on the air (attempts 0, for example a
 // busy channel) says nothing about the link and is ignored. It reports
-// whether the node level changed.
+// whether the node level or the broadcast level changed.
 //
 // An unacknowledged frame sent at the link's level (or above) raises the
 // link at once — to the last good level during a trial, else to the level
@@ -249,11 +263,45 @@ func (c *Controller[K]) HandleAck(now time.Time, k K, usedDBm int8, attempts uin
 	return c.update(now)
 }
 
+// HandleRx takes a unicast frame that neighbour k sent this node and asked
+// to be acknowledged: k depends on this node's acknowledgments, which the
+// radio sends at the node level, so k has RoleChild until ChildHold after
+// its last such frame (unless SetRole gave it RoleChild, which then stays
+// until SetRole takes it away). It reports whether the node level or the
+// broadcast level changed. Under the Fixed policy it does nothing. Handling
+// a frame from a known neighbour does not allocate.
+func (c *Controller[K]) HandleRx(now time.Time, k K) bool {
+	if c.p.policy == Fixed {
+		return false // every level is the highest already
+	}
+	i, ok := c.index[k]
+	if !ok {
+		if len(c.links) >= c.p.maxLinks && !c.evict() {
+			c.stats.Dropped++
+			return false
+		}
+		c.add(now, k)
+		i = int32(len(c.links) - 1)
+	}
+	l := &c.links[i]
+	l.updated = now
+	switch {
+	case l.roles&RoleChild == 0:
+		l.roles |= RoleChild
+		l.childUntil = now.Add(c.p.child)
+		return c.update(now)
+	case !l.childUntil.IsZero():
+		l.childUntil = now.Add(c.p.child)
+	}
+	return false
+}
+
 // SetRole gives neighbour k role r (on) or takes it away (off). A needed
 // link the controller knows nothing about is at the highest level until
-// feedback arrives. It reports whether the node level changed, and returns
-// ErrFull when k is new and every slot holds a needed link (a link that is
-// not needed is evicted to make room, the least recently updated first).
+// feedback arrives. It reports whether the node level or the broadcast
+// level changed, and returns ErrFull when k is new and every slot holds a
+// needed link (a link that is not needed is evicted to make room, the
+// least recently updated first).
 func (c *Controller[K]) SetRole(now time.Time, k K, r Role, on bool) (bool, error) {
 	r &= roleAll
 	i, ok := c.index[k]
@@ -262,6 +310,9 @@ func (c *Controller[K]) SetRole(now time.Time, k K, r Role, on bool) (bool, erro
 			return false, nil
 		}
 		c.links[i].roles &^= r
+		if r&RoleChild != 0 {
+			c.links[i].childUntil = time.Time{}
+		}
 		return c.update(now), nil
 	}
 	if !ok {
@@ -272,6 +323,9 @@ func (c *Controller[K]) SetRole(now time.Time, k K, r Role, on bool) (bool, erro
 		i = int32(len(c.links) - 1)
 	}
 	c.links[i].roles |= r
+	if r&RoleChild != 0 {
+		c.links[i].childUntil = time.Time{}
+	}
 	return c.update(now), nil
 }
 
@@ -288,16 +342,20 @@ func (c *Controller[K]) SetParent(now time.Time, k K) (bool, error) {
 
 // ClearRole takes role r away from every neighbour (for example
 // RoleNextHop before setting the next hops of a new route table). It
-// reports whether the node level changed.
+// reports whether the node level or the broadcast level changed.
 func (c *Controller[K]) ClearRole(now time.Time, r Role) bool {
 	for i := range c.links {
 		c.links[i].roles &^= r
+		if r&RoleChild != 0 {
+			c.links[i].childUntil = time.Time{}
+		}
 	}
 	return c.update(now)
 }
 
 // Forget drops all state for neighbour k, roles included (when its MLE
-// link is torn down). It reports whether the node level changed.
+// link is torn down). It reports whether the node level or the broadcast
+// level changed.
 func (c *Controller[K]) Forget(now time.Time, k K) bool {
 	if i, ok := c.index[k]; ok {
 		c.remove(int(i))
@@ -325,17 +383,25 @@ func (c *Controller[K]) Deadline() (t time.Time, ok bool) {
 		if l.hasFloor {
 			earliest(l.floorUntil)
 		}
+		if !l.childUntil.IsZero() {
+			earliest(l.childUntil)
+		}
 	}
 	return t, ok
 }
 
-// Poll runs what is due at now: expired floors go, links whose dwell time
-// ended are evaluated for a lower level. It reports whether the node level
-// changed.
+// Poll runs what is due at now: expired floors go, neighbours whose
+// ChildHold ended lose RoleChild, links whose dwell time ended are
+// evaluated for a lower level. It reports whether the node level or the
+// broadcast level changed.
 func (c *Controller[K]) Poll(now time.Time) bool {
 	for i := range c.links {
 		l := &c.links[i]
 		c.expireFloor(l, now)
+		if !l.childUntil.IsZero() && !now.Before(l.childUntil) {
+			l.roles &^= RoleChild
+			l.childUntil = time.Time{}
+		}
 		if !l.wake.IsZero() && !now.Before(l.wake) && c.p.policy != Fixed {
 			c.evaluate(l, now)
 		}
@@ -573,19 +639,33 @@ func (c *Controller[K]) expireFloor(l *link[K], now time.Time) {
 	}
 }
 
-// update expires the node floor and recomputes the node level, reporting
-// whether it changed.
+// update expires the node floor and recomputes the node and broadcast
+// levels, reporting whether either changed.
 func (c *Controller[K]) update(now time.Time) bool {
 	if c.hasNodeFloor && !now.Before(c.nodeFloorUntil) {
 		c.hasNodeFloor = false
 	}
 	nl := c.nodeLevel()
-	if nl == c.level {
-		return false
+	changed := nl != c.level
+	if changed {
+		c.level = nl
+		c.stats.NodeChanges++
 	}
-	c.level = nl
-	c.stats.NodeChanges++
-	return true
+	if bl := c.broadcastLevel(); bl != c.bcast {
+		c.bcast = bl
+		changed = true
+	}
+	return changed
+}
+
+// broadcastLevel returns the highest level of any link, at least the node
+// level.
+func (c *Controller[K]) broadcastLevel() uint8 {
+	bl := c.level
+	for i := range c.links {
+		bl = max(bl, c.links[i].lvl)
+	}
+	return bl
 }
 
 func (c *Controller[K]) nodeLevel() uint8 {

@@ -344,8 +344,11 @@ func TestPerNeighbourLevels(t *testing.T) {
 	if got := w.c.Level(); got != 5 {
 		t.Errorf("node level %d dBm, want 5 (the highest needed link; the unneeded one needs 6)", got)
 	}
-	if got := w.c.LevelFor(nb(77)); got != w.c.Level() {
-		t.Errorf("LevelFor(unknown) = %d, want the node level %d", got, w.c.Level())
+	if got := w.c.BroadcastLevel(); got != 6 {
+		t.Errorf("broadcast level %d dBm, want 6 (every link's level, the unneeded one's included)", got)
+	}
+	if got := w.c.LevelFor(nb(77)); got != 8 {
+		t.Errorf("LevelFor(unknown) = %d, want the top, 8", got)
 	}
 	links := w.c.Links(nil)
 	if len(links) != 4 || links[3].Neighbour != nb(4) || links[3].Roles != 0 {
@@ -367,6 +370,9 @@ func TestPerNeighbourLevels(t *testing.T) {
 	w.c.ClearRole(w.now, RoleNextHop)
 	if got := w.c.Level(); got != -12 {
 		t.Errorf("after clearing next hops: %d dBm, want -12", got)
+	}
+	if got := w.c.BroadcastLevel(); got != 6 {
+		t.Errorf("broadcast level after clearing next hops: %d dBm, want 6", got)
 	}
 	w.c.Forget(w.now, nb(1))
 	if got := w.c.Level(); got != 8 {
@@ -634,4 +640,126 @@ func TestImports(t *testing.T) {
 			t.Errorf("txpower imports %s; only the standard library is allowed", imp)
 		}
 	}
+}
+
+// TestChildRole checks RoleChild from received frames: a neighbour that
+// sends the node unicasts raises the node level (the radio's
+// acknowledgments must reach it) to that neighbour's own level, keeps it
+// while frames come, and loses the role ChildHold after the last one; a
+// role SetRole gave does not expire, and Fixed keeps no state.
+func TestChildRole(t *testing.T) {
+	const hold = 3 * time.Minute
+	w := newWorld(t, Config[key]{ChildHold: hold})
+	w.add(nb(1), &pathLink{loss: lossFor(-12, DefaultTargetDB)}, RoleParent)
+	w.settle(300, 10000)
+	if got := w.c.Level(); got != -12 {
+		t.Fatalf("settled at %d dBm, want -12", got)
+	}
+
+	// A new child: the controller knows nothing about it, so the node
+	// level goes to the top at once.
+	if !w.c.HandleRx(w.now, nb(2)) {
+		t.Fatal("HandleRx from a new child did not change the node level")
+	}
+	if got, ls := w.c.Level(), mustLink(t, w.c, nb(2)); got != 8 || ls.Roles != RoleChild {
+		t.Fatalf("after a frame from a new child: node level %d dBm, child %+v; want 8, RoleChild", got, ls)
+	}
+	if r := w.c.Reason(); r.Neighbour != nb(2) || r.Role != RoleChild || r.Kind != ReasonUnknown {
+		t.Fatalf("reason %v, want the child without feedback", r)
+	}
+	// Its feedback brings it, and the node level, down to what it needs;
+	// the frames it keeps sending keep the role.
+	w.add(nb(2), &pathLink{loss: lossFor(-3, DefaultTargetDB)}, 0)
+	var last time.Time
+	for range 600 {
+		w.step()
+		if w.i%30 == 0 {
+			w.c.HandleRx(w.now, nb(2))
+			last = w.now
+		}
+	}
+	if got := w.c.Level(); got != -3 {
+		t.Fatalf("with the child at -3 dBm: node level %d dBm, want -3", got)
+	}
+	if d, ok := w.c.Deadline(); !ok || d.After(last.Add(hold)) {
+		t.Fatalf("deadline %v (%v), want the child's hold by %v", d, ok, last.Add(hold))
+	}
+	// Silence: the role ends ChildHold after the last frame, and the node
+	// level falls back to the parent's.
+	delete(w.links, nb(2))
+	w.keys = w.keys[:1]
+	for w.now.Before(last.Add(hold - time.Second)) {
+		w.step()
+	}
+	if ls := mustLink(t, w.c, nb(2)); ls.Roles != RoleChild || w.c.Level() != -3 {
+		t.Fatalf("before the hold ended: %+v, node level %d", ls, w.c.Level())
+	}
+	w.run(2)
+	if ls := mustLink(t, w.c, nb(2)); ls.Roles != 0 || w.c.Level() != -12 {
+		t.Fatalf("after the hold: %+v, node level %d dBm; want no role, -12", ls, w.c.Level())
+	}
+	if got := w.c.BroadcastLevel(); got != -3 {
+		t.Errorf("broadcast level %d dBm, want -3: the former child is still a neighbour", got)
+	}
+
+	// A child SetRole names stays until SetRole takes it away, frames or
+	// not.
+	if _, err := w.c.SetRole(w.now, nb(3), RoleChild, true); err != nil {
+		t.Fatal(err)
+	}
+	w.c.HandleRx(w.now, nb(3))
+	w.now = w.now.Add(10 * hold)
+	w.c.Poll(w.now)
+	if ls := mustLink(t, w.c, nb(3)); ls.Roles != RoleChild {
+		t.Fatalf("a child SetRole named lost its role: %+v", ls)
+	}
+	if _, err := w.c.SetRole(w.now, nb(3), RoleChild, false); err != nil {
+		t.Fatal(err)
+	}
+	if ls := mustLink(t, w.c, nb(3)); ls.Roles != 0 {
+		t.Fatalf("SetRole off left %v", ls.Roles)
+	}
+
+	// Fixed: the level is the top already; no state.
+	f := mustNew(t, Config[key]{Policy: Fixed})
+	if f.HandleRx(t0, nb(4)) {
+		t.Error("Fixed: HandleRx changed the level")
+	}
+	if _, ok := f.Link(nb(4)); ok {
+		t.Error("Fixed: HandleRx added state")
+	}
+}
+
+// TestChildRoleFullTable checks that a frame from a stranger cannot push a
+// needed link out: with every slot needed, HandleRx is dropped and counted.
+func TestChildRoleFullTable(t *testing.T) {
+	c := mustNew(t, Config[key]{MaxLinks: 2})
+	for i := range 2 {
+		if _, err := c.SetRole(t0, nb(byte(i)), RoleNextHop, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c.HandleRx(t0, nb(9)) {
+		t.Error("HandleRx with a full table changed the level")
+	}
+	if _, ok := c.Link(nb(9)); ok || c.Stats().Dropped != 1 {
+		t.Errorf("stranger added or not counted: stats %+v", c.Stats())
+	}
+	// A neighbour that is not needed makes room.
+	if _, err := c.SetRole(t0, nb(1), RoleNextHop, false); err != nil {
+		t.Fatal(err)
+	}
+	c.HandleRx(t0, nb(9))
+	if ls, ok := c.Link(nb(9)); !ok || ls.Roles != RoleChild {
+		t.Errorf("after making room: %+v, %v", ls, ok)
+	}
+}
+
+func mustLink(t *testing.T, c *Controller[key], k key) LinkStatus[key] {
+	t.Helper()
+	ls, ok := c.Link(k)
+	if !ok {
+		t.Fatalf("no state for %v", k)
+	}
+	return ls
 }

@@ -3,11 +3,15 @@
 // which every link the node needs keeps its link margin at a target.
 //
 // The links a node needs are its RPL preferred parent, the next hops of its
-// downward routes and any neighbours the operator pins ([Role]). Each
-// neighbour has its own level, used for unicasts to it
-// ([Controller.LevelFor], for radio.TxRequest.TxPowerDBm); the node level
-// ([Controller.Level]) is the highest level of any needed link, and is the
-// level for broadcasts and for the radio's configuration.
+// downward routes, its children — the neighbours that send it unicasts and
+// so need its acknowledgments ([Controller.HandleRx]) — and any neighbours
+// the operator pins ([Role]). Each neighbour has its own level, used for
+// unicasts to it ([Controller.LevelFor], for radio.TxRequest.TxPowerDBm);
+// the node level ([Controller.Level]) is the highest level of any needed
+// link, and is the level of the radio's configuration, at which it sends
+// acknowledgments; the broadcast level ([Controller.BroadcastLevel]) is the
+// highest level of any neighbour with state, so that Advertisements and
+// DIOs keep reaching the whole neighbourhood MLE established.
 //
 // A Controller never reads a clock, sleeps or starts a goroutine. It is fed
 // (now, feedback) through [Controller.HandleMargin] and
