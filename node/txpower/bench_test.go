@@ -39,6 +39,17 @@ func BenchmarkHandleAck(b *testing.B) {
 	}
 }
 
+// BenchmarkHandleRx is the cost of every received unicast: a child's
+// hold extended.
+func BenchmarkHandleRx(b *testing.B) {
+	c, now := steady(b, 16)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		now = now.Add(time.Millisecond)
+		c.HandleRx(now, nb(byte(i%16)))
+	}
+}
+
 // BenchmarkFeedbackMix is a node's steady load: acks and margin reports
 // from 16 neighbours, a level per unicast, Poll at the deadline.
 func BenchmarkFeedbackMix(b *testing.B) {

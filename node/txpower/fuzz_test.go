@@ -34,6 +34,8 @@ func runScript(t *testing.T, c *Controller[key], script []byte) []int8 {
 			c.ClearRole(now, Role(a))
 		case 9:
 			c.Forget(now, k)
+		case 10:
+			c.HandleRx(now, k)
 		default:
 			if dl, ok := c.Deadline(); ok {
 				if dl.Before(now) {
@@ -79,20 +81,31 @@ func checkInvariants(t *testing.T, c *Controller[key], levels []int8, now time.T
 	if !needed && lvl != top {
 		t.Fatalf("no needed link but the node level is %d, not the top", lvl)
 	}
+	bl := c.BroadcastLevel()
+	if !slices.Contains(levels, bl) || bl < lvl {
+		t.Fatalf("broadcast level %d: not allowed, or below the node level %d", bl, lvl)
+	}
+	for _, ls := range c.Links(nil) {
+		if ls.LevelDBm > bl {
+			t.Fatalf("link %v at %d above the broadcast level %d", ls.Neighbour, ls.LevelDBm, bl)
+		}
+	}
 	if d, ok := c.Deadline(); ok && d.IsZero() {
 		t.Fatal("zero deadline")
 	}
 	_ = c.Reason().String()
 }
 
-// FuzzController drives the controller with arbitrary feedback and role
-// changes: no panic, levels always allowed, needed links covered by the
-// node level, floors respected, and the same script gives the same levels.
+// FuzzController drives the controller with arbitrary feedback, received
+// frames and role changes: no panic, levels always allowed, needed links
+// covered by the node level and every link by the broadcast level, floors
+// respected, and the same script gives the same levels.
 func FuzzController(f *testing.F) {
 	f.Add(byte(0), []byte{0x10, 8, 20, 10, 0x13, 8, 1, 10, 0x16, 1, 0, 1, 0x1A, 0, 0, 0})
 	f.Add(byte(1), []byte{0x17, 0, 0, 0, 0x13, 8, 12, 1, 0x10, 0xF6, 0, 1, 0x1F, 0, 0, 0})
 	f.Add(byte(2), []byte{0x26, 4, 0, 0, 0x20, 0xEC, 3, 200, 0x24, 0xEC, 4, 200, 0x29, 0, 0, 0})
 	f.Add(byte(3), []byte{0x36, 2, 0, 0, 0x33, 0x80, 1, 255, 0x30, 0x7F, 255, 255, 0x38, 2, 0, 0})
+	f.Add(byte(0x80), []byte{0x17, 0, 0, 0, 0x2A, 0, 0, 1, 0x20, 0xEC, 30, 10, 0x2A, 0, 0, 200, 0x2F, 0, 0, 255, 0x46, 8, 1, 0})
 	f.Fuzz(func(t *testing.T, variant byte, script []byte) {
 		cfg := Config[key]{Levels: testLevels, MaxLinks: 4, GoodReports: 1 + int(variant&3), Dwell: time.Duration(variant>>2&3) * time.Second}
 		if variant&0x10 != 0 {
@@ -104,6 +117,9 @@ func FuzzController(f *testing.F) {
 		if variant&0x40 != 0 {
 			cfg.Levels = []int8{-24, -16, -8, 0, 4, 8}
 			cfg.Pinned = []key{nb(7)}
+		}
+		if variant&0x80 != 0 {
+			cfg.ChildHold = 30 * time.Second
 		}
 		a, err := New(cfg)
 		if err != nil {
