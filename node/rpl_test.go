@@ -11,6 +11,8 @@ import (
 
 	"github.com/meshgw/meshgw/rpl"
 	"github.com/meshgw/meshgw/sim"
+	"github.com/meshgw/meshgw/wpan"
+	"github.com/meshgw/meshgw/wpan/lowpan"
 )
 
 var rplPrefix = netip.MustParsePrefix("2001:db8:1::/64")
@@ -572,4 +574,39 @@ func TestRPLGlobalRepair(t *testing.T) {
 	if err := ms.nodes[1].GlobalRepair(ms.m.Now()); err != nil {
 		t.Fatalf("GlobalRepair on a router: %v", err)
 	}
+}
+
+// Every node that formed a global address from the DODAG's prefix uses the
+// prefix as 6LoWPAN context 0, so global addresses compress.
+func TestRPLPrefixIsContextZero(t *testing.T) {
+	ms := newRPLMesh(t, sim.Grid(3, 3, 30), rplModes[3])
+	ms.waitConverged(t, 0, 60*time.Second, nil)
+	for i, n := range ms.nodes {
+		c, ok := n.lp.Contexts.Get(0)
+		if !ok || c.Prefix != rplPrefix || !c.Compress {
+			t.Errorf("node %d: context 0 = %+v (%v), want %v with compression", i, c, ok, rplPrefix)
+		}
+	}
+	// A packet between two global addresses compresses them away.
+	src, dst := ms.global(t, 1), ms.global(t, 0)
+	pkt := AppendUDP(nil, src.As16(), dst.As16(), udpPort, udpPort, 64, []byte("x"))
+	ms1, md := wpan.ExtAddress(wpan.ExtAddrFromIID(iidOf16(src))), wpan.ExtAddress(wpan.ExtAddrFromIID(iidOf16(dst)))
+	with, err := lowpan.Compress(nil, pkt, ms1, md, &ms.nodes[1].lp.Contexts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	without, err := lowpan.Compress(nil, pkt, ms1, md, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(with) >= len(without)-16 {
+		t.Errorf("compressed with context 0: %d bytes, without: %d; want both prefixes elided", len(with), len(without))
+	}
+}
+
+func iidOf16(a netip.Addr) [8]byte {
+	b := a.As16()
+	var iid [8]byte
+	copy(iid[:], b[8:])
+	return iid
 }

@@ -55,6 +55,9 @@ func (e *Engine) sendDAO(now time.Time) {
 		// changes something (storeDAO). The first DAO is this node's own.
 		e.fwdOwn = true
 		e.announceSubDODAG(now, p.addr)
+		if e.noPathTo.IsValid() && e.noPathAt.IsZero() {
+			e.noPathAt = now.Add(2 * e.cfg.DAODelay)
+		}
 	} else {
 		d.Transits[0].Parent = p.global
 		e.daoSeq = e.daoSeq.Next()
@@ -184,7 +187,9 @@ func (e *Engine) pollPending(now time.Time) {
 			continue
 		}
 		p.tries++
-		p.at = now.Add(e.cfg.DAOAckTimeout)
+		// Back off: a DAO-ACK that is late on a loaded mesh is not
+		// helped by more DAOs.
+		p.at = now.Add(e.cfg.DAOAckTimeout << min(p.tries, 2))
 		e.counters.DAORetransmits++
 		e.counters.DAOSent++
 		m := e.queue(p.ob)
@@ -332,15 +337,20 @@ func (e *Engine) handleDAO(now time.Time, src netip.Addr, d *DAO) error {
 	from := src
 	if e.parent >= 0 && from == e.nbrs[e.parent].addr {
 		// RFC 6550 section 9.8: a DAO from the preferred parent means
-		// it routes through this node; installing it would loop.
+		// it routes through this node; installing it would loop. The
+		// parent took this node for a child on an old rank: a DIO
+		// tells it the current one.
+		e.queueDIO(from)
 		return e.drop(DropDAOLoop, ErrDropped)
 	}
 	if i := e.findNbr(from); i >= 0 && !e.root && !e.nbrs[i].stale &&
-		e.nbrs[i].rank != InfiniteRank && !e.deeper(e.nbrs[i].rank) {
+		e.nbrs[i].rank != InfiniteRank && e.above(e.nbrs[i].rank) {
 		// A DAO sender is a child, whose rank is above this node's.
-		// One that advertised a rank not above it is not in the
-		// sub-DODAG (or has not heard this node's rank yet): no
-		// route through it, and no DAO-ACK, so that it retries.
+		// One that advertised a lower DAGRank is not in the sub-DODAG,
+		// or this node missed the DIO with its new rank: no route
+		// through it and no DAO-ACK, so that it retries, and a DIS
+		// asks it for its rank.
+		e.queueDIS(from)
 		return e.drop(DropDAOLoop, ErrDropped)
 	}
 	e.storeDAO(now, from, d)
@@ -381,9 +391,15 @@ func (e *Engine) storeDAO(now time.Time, from netip.Addr, d *DAO) {
 			e.counters.Drops[DropDAOStale]++
 			continue
 		}
-		// A refresh (same next hop and path sequence) is not forwarded:
-		// this node's own refreshes carry its sub-DODAG.
-		changed := r == nil || r.nextHop != from || r.seq != tr.PathSequence
+		// Only news goes up: a new target, a newer path sequence (the
+		// target moved; the ancestors may hold the old one through
+		// another branch), or a withdrawal. A target already routed
+		// here with the same path sequence that moved between children
+		// (a node above it changed parent) changes nothing above this
+		// node, where the old and the new path meet: the ancestors
+		// route it here either way. Refreshes are carried by this
+		// node's own (announceSubDODAG).
+		changed := r == nil || r.seq != tr.PathSequence
 		if tr.PathLifetime == 0 {
 			if r == nil {
 				continue
@@ -629,11 +645,13 @@ func (e *Engine) expireRoutes(now time.Time) {
 	}
 }
 
-// deeper reports whether a neighbour advertising rank is below this node:
-// its DAGRank is higher (RFC 6550 section 3.5.1), as a child's must be.
-func (e *Engine) deeper(rank uint16) bool {
+// above reports whether a neighbour advertising rank is closer to the
+// root than this node: its DAGRank is lower (RFC 6550 section 3.5.1), so
+// it cannot be a child. An equal DAGRank is let pass, as Contiki-NG does:
+// a child's rank that rose a little since its last DIO looks equal.
+func (e *Engine) above(rank uint16) bool {
 	mhri := e.conf.MinHopRankIncrease
-	return DAGRank(rank, mhri) > DAGRank(e.rank, mhri)
+	return DAGRank(rank, mhri) < DAGRank(e.rank, mhri)
 }
 
 // withdrawNextHop removes the storing routes through nextHop and sends
@@ -669,14 +687,21 @@ func (e *Engine) withdrawRoute(now time.Time, r *route) {
 // refresh. The DIO that carries it goes out within Imin; requests before
 // it share it.
 func (e *Engine) requestDAOs(now time.Time) {
-	if e.dtsnPending {
+	if e.dtsnPending || now.Before(e.requestAt) {
 		return
 	}
 	e.dtsnPending = true
+	e.requestAt = now.Add(requestDAOsGap)
 	e.dtsn = e.dtsn.Next()
 	e.trickle.Inconsistent(now)
 	e.trickle.ForceNext()
 }
+
+// requestDAOsGap is the least time between two DTSN increments of a
+// router for route repair: each makes every child send its whole
+// sub-DODAG, and on a loaded mesh the DAOs cause the losses that cause
+// the next request.
+const requestDAOsGap = time.Minute
 
 // Route is a downward route for reports.
 type Route struct {

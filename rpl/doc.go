@@ -79,15 +79,34 @@
 //     parent address of its children's DAOs). Routers form their global
 //     address from the prefix and the IID of their link-local address.
 //     A router solicits DIOs with multicast DISes, backing off from
-//     DISInterval to DISMaxInterval; a multicast DIS resets Trickle, a
-//     unicast DIS gets a unicast DIO.
+//     DISInterval to DISMaxInterval, and again soon after a link comes
+//     up while it has no parent; a multicast DIS resets Trickle (when its
+//     interval is above Imin, RFC 6206), a unicast DIS gets a unicast DIO.
+//     A significant rank change (two ETX on one link: 2 × 128 with MRHOF,
+//     6 × MinHopRankIncrease with OF0) resets Trickle and makes the next
+//     DIO go out even if k consistent ones were heard (RFC 6550 section
+//     8.3); smaller ones wait for Trickle, so that the wobble of a link
+//     estimate near the root is no DIO wave through the whole DODAG.
 //   - Parent selection: the candidates are the neighbours heard in DIOs
 //     with a usable link (LinkMetrics), a finite rank, a rank that keeps
 //     this node within MaxRankIncrease of the lowest rank it advertised
 //     in the version, and (loop avoidance) a DAGRank below this node's own
-//     unless it is the current parent; storing mode also excludes its
-//     children. OF0 (OCP 0) or MRHOF (OCP 1), chosen by the DODAG's OCP,
-//     picks the preferred parent with its switch hysteresis.
+//     unless it is the current parent; storing mode also excludes every
+//     node it holds a route to. When this node's rank rises, neighbours
+//     that were not below it are no candidates until their next DIO: they
+//     may be children still advertising ranks from before. OF0 (OCP 0) or
+//     MRHOF (OCP 1), chosen by the DODAG's OCP, picks the preferred parent
+//     with its switch hysteresis (OF0: 1.5 × MinHopRankIncrease, two
+//     whole steps, as Contiki-NG; MRHOF: RFC 6719's 192), and a better
+//     candidate takes over only after it stayed better for
+//     ParentSwitchDelay. The preferred parent's link ETX, and every
+//     candidate's while the node has no parent, counts at most as the
+//     worst link the function accepts: a link a collision burst drove
+//     above it keeps the node attached (and lets a node whose only links
+//     lost their first frames join) instead of detaching it. A parent
+//     that never acknowledged this node's DAO (storing mode) is avoided
+//     for five minutes. DefaultMaxRankIncrease (2048) allows a worst-case
+//     hop of either function (OF0 up to 9 × MinHopRankIncrease, MRHOF 4).
 //   - Local repair: a router that loses every candidate poisons (a DIO
 //     with INFINITE_RANK, repeated by a reset Trickle), forgets its
 //     storing routes, waits DetachHold and then chooses a parent again,
@@ -97,13 +116,29 @@
 //     rebuild their parent sets and announce their routes again.
 //     RefreshRoutes increments the DTSN only.
 //   - Downward routes: in storing mode (MOP 2) each router installs
-//     host routes from its children's DAOs and forwards what changed to
-//     its parent; its own refresh DAOs carry its whole sub-DODAG (16
-//     targets a message), so children's refreshes are not forwarded hop
-//     by hop; a route that expires is withdrawn upstream with a No-Path
-//     DAO. On a parent change it sends a No-Path DAO (carrying the old
-//     path sequence, so that a late No-Path cannot delete the new route)
-//     to the old parent and announces its sub-DODAG to the new one. In
+//     host routes from its children's DAOs and sends its parent, gathered
+//     for AggregationDelay, what is news above it: new targets, newer path
+//     sequences and withdrawals (a target that moved between two children
+//     with its path sequence changes nothing further up); its own refresh
+//     DAOs carry its whole sub-DODAG (16 targets a message), so children's
+//     refreshes are not forwarded hop by hop; a route that expires, or
+//     goes with a lost or poisoned child, is withdrawn upstream with a
+//     No-Path DAO. On a parent change it announces its sub-DODAG to the
+//     new parent and then, 2 × DAODelay later, sends the old one No-Path
+//     DAOs for its own target and its whole sub-DODAG, each with the path
+//     sequence it was announced with: a No-Path removes a route only where
+//     it goes through the sender, and arriving after the new DAOs it stops
+//     where the two paths meet. A target announced with one path sequence
+//     by two children keeps the second as next hop and the first as an
+//     alternative that a No-Path or a returned packet falls back to. A
+//     DAO from the preferred parent, or from a neighbour advertising a
+//     lower DAGRank, is refused (the latter is asked for a DIO); a route
+//     whose next hop is either is a loop: it is withdrawn when a packet
+//     would use it. A retransmitted DAO leaves out the targets that
+//     changed since it was first sent. A DTSN increment from the parent
+//     makes a storing router send its DAOs (the request is for immediate
+//     children, RFC 6550 section 9.6); in non-storing mode the router also
+//     increments its own. In
 //     non-storing mode (MOP 1) every router sends its DAO to
 //     the root's global address with its preferred parent's global address
 //     in the Transit Information option; the root keeps the DAO parent
@@ -115,8 +150,9 @@
 //     Routes last Path Lifetime × Lifetime Unit and are refreshed at a
 //     random point between 1/2 and 3/4 of DefaultLifetime × LifetimeUnit.
 //     DAOs carry the K flag (unless Config.NoDAOACK) and are retransmitted
-//     DAORetries times every DAOAckTimeout, the forwarded ones too (up to
-//     MaxPendingDAOs at once). The route table (storing routes, or the
+//     DAORetries times, waiting DAOAckTimeout, then twice and four times
+//     as long, the forwarded ones too (up to MaxPendingDAOs at once); a
+//     node whose own DAO failed tries again within a minute. The route table (storing routes, or the
 //     root's graph) holds at most MaxRoutes entries; a new one evicts the
 //     entry closest to expiry, counted in Counters.RouteEvictions.
 //   - Forwarding (RFC 6550 section 11.2): Forward returns deliver, leave
@@ -127,8 +163,12 @@
 //     reason, and the RPI for the outgoing packet: O set going down,
 //     SenderRank this node's rank, R set on a first rank inconsistency; a
 //     second drops the packet and resets Trickle. A packet arriving with F
-//     set removes the route through its sender. Routers on a source route
-//     run ProcessSRH and then Forward with Packet.SourceRouted.
+//     set takes the route's alternative if it has one; otherwise the route
+//     is withdrawn, the children are asked for fresh DAOs (a DTSN
+//     increment, at most once a minute) and the packet goes on up with F
+//     so that an ancestor with another path can use it (the root drops
+//     it). Routers on a source route run ProcessSRH and then Forward with
+//     Packet.SourceRouted.
 //
 // meshgw assumes, as Contiki-NG and RIOT do, that a node's link-local and
 // global addresses share the IID formed from its EUI-64: LinkLocalOf maps

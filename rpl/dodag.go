@@ -142,18 +142,17 @@ func (e *Engine) handleDIO(now time.Time, src netip.Addr, d *DIO) error {
 		}
 	}
 	if i == e.parent && d.DTSN != n.dtsn && d.DTSN.Newer(n.dtsn) {
-		// The parent asks for fresh DAOs (RFC 6550 section 9.6), and
-		// the node asks its own children in turn. In storing mode the
-		// request comes from a node that found a route missing below
-		// it; the target must hear it within seconds, not a Trickle
-		// interval per hop, so the DIO that carries it goes out soon.
-		e.dtsn = e.dtsn.Next()
-		e.pathSeq = e.pathSeq.Next()
-		e.scheduleDAO(now)
-		if e.mop == MOPStoring {
-			e.trickle.Inconsistent(now)
-			e.trickle.ForceNext()
+		// The parent asks for fresh DAOs (RFC 6550 section 9.6). In
+		// non-storing mode the request comes from the root for every
+		// node, so each asks its children in turn. In storing mode it
+		// is for the immediate children only: this node's DAOs carry
+		// its whole sub-DODAG, which is what the parent wants to
+		// relearn.
+		if e.mop == MOPNonStoring {
+			e.dtsn = e.dtsn.Next()
+			e.pathSeq = e.pathSeq.Next()
 		}
+		e.scheduleDAO(now)
 	}
 	n.dtsn = d.DTSN
 	if e.Joined() && !e.poisoned {
@@ -373,7 +372,13 @@ func (e *Engine) selectParent(now time.Time) {
 		e.clearPending() // retries would go to the old parent
 		e.flushUp(now)   // the changes gathered for the old parent
 		if e.parent >= 0 && e.mop == MOPStoring {
-			e.noPathOld(now, e.nbrs[e.parent].addr)
+			// The old parent gets its No-Path DAOs after the new one
+			// got the DAOs (sendDAO), so that where the two paths
+			// meet the new route is in place before the old one is
+			// withdrawn: else the withdrawal runs on to the root and
+			// the announcement follows it all the way.
+			e.sendNoPath(now)
+			e.noPathTo, e.noPathSeq = e.nbrs[e.parent].addr, e.pathSeq
 		}
 		joining := e.parent < 0
 		if e.mop == MOPStoring {
@@ -418,14 +423,42 @@ func (e *Engine) selectParent(now time.Time) {
 			}
 		}
 	}
-	if e.advRank != InfiniteRank && (DAGRank(rank, mhri) != DAGRank(e.advRank, mhri) ||
-		absDiff(e.advRank, rank) >= mhri) {
+	if sig := e.significantChange(); e.advRank != InfiniteRank &&
+		(uint32(e.advRank)+sig <= uint32(rank) || uint32(rank)+sig <= uint32(e.advRank)) {
 		// A significant rank change is an inconsistency (RFC 6550
 		// section 8.3): the children compute their ranks from this
-		// one, so the next DIO goes out even if k neighbours spoke.
+		// one, so the next DIO goes out soon even if k neighbours
+		// spoke. A rise to a higher DAGRank is always significant: a
+		// child that does not learn it keeps a rank at or below this
+		// node's, and may be taken as parent by it. A fall matters
+		// only for path quality, so small ones wait for Trickle: with
+		// every wobble of a link estimate near the root announced at
+		// once, DIO waves ran through the whole DODAG.
 		e.trickle.Inconsistent(now)
 		e.trickle.ForceNext()
 	}
+}
+
+// significantChange returns the rank change that resets the DIO Trickle
+// timer: the change two ETX more on one link make, at least two
+// MinHopRankIncrease (MRHOF: 2 × 128; OF0, whose step is 3·ETX − 2:
+// 6 × MinHopRankIncrease). A link estimate moves in steps of about one
+// ETX; a smaller threshold made every such step near the root a DIO wave
+// through its whole sub-DODAG.
+func (e *Engine) significantChange() uint32 {
+	mhri := uint32(e.conf.MinHopRankIncrease)
+	if e.conf.OCP == OCPOF0 {
+		return 6 * mhri
+	}
+	return max(2*ETXDivisor, 2*mhri)
+}
+
+// sendNoPath sends the No-Path DAOs owed to a former parent now.
+func (e *Engine) sendNoPath(now time.Time) {
+	if e.noPathTo.IsValid() {
+		e.noPathOld(now, e.noPathTo, e.noPathSeq)
+	}
+	e.noPathTo, e.noPathAt = netip.Addr{}, time.Time{}
 }
 
 // noPathOld sends the former parent old No-Path DAOs (storing mode) for
@@ -435,14 +468,14 @@ func (e *Engine) selectParent(now time.Time) {
 // refreshed from there and competing with the new ones. A No-Path DAO
 // removes a route only where it goes through the sender, so one that
 // arrives after the new DAO cannot remove the new route.
-func (e *Engine) noPathOld(now time.Time, old netip.Addr) {
+func (e *Engine) noPathOld(now time.Time, old netip.Addr, seq Lollipop) {
 	if _, ok := e.linkETX(old); !ok || !e.global.IsValid() {
 		return // the link is gone; the old parent withdraws by itself
 	}
 	d := &e.fwdDAO
 	d.NumTargets, d.NumTransits = 0, 0
 	e.fwdOwn = false
-	e.addFwd(now, old, netip.PrefixFrom(e.global, 128), Transit{PathSequence: e.pathSeq})
+	e.addFwd(now, old, netip.PrefixFrom(e.global, 128), Transit{PathSequence: seq})
 	for i := range e.routes.ents {
 		if r := &e.routes.ents[i]; r.used {
 			e.addFwd(now, old, netip.PrefixFrom(r.target, 128), Transit{PathSequence: r.seq})
@@ -458,7 +491,9 @@ func (e *Engine) noPathOld(now time.Time, old netip.Addr) {
 // broken. The parent stops being a candidate for a while, so that the
 // node takes another one if it has any and announces itself through it.
 func (e *Engine) daoFailed(now time.Time) {
-	if e.parent < 0 {
+	if e.parent < 0 || e.mop != MOPStoring {
+		// A non-storing DAO crosses the whole DODAG: its loss says
+		// nothing about the parent.
 		return
 	}
 	e.nbrs[e.parent].banUntil = now.Add(daoFailBan)
@@ -491,13 +526,6 @@ func (e *Engine) lastResortETX(etx uint16) uint16 {
 // maps to MaxStepOfRank.
 const of0MaxETX = (MaxStepOfRank+3)*ETXDivisor/3 - 1
 
-func absDiff(a, b uint16) uint16 {
-	if a > b {
-		return a - b
-	}
-	return b - a
-}
-
 // detach is local repair (RFC 6550 section 8.2.2.5): the node poisons its
 // sub-DODAG with INFINITE_RANK DIOs, waits DetachHold so that its former
 // children let go of it, and then chooses a parent again.
@@ -508,7 +536,8 @@ func (e *Engine) detach(now time.Time) {
 	if e.mop == MOPStoring && e.parent >= 0 {
 		// Withdraw the sub-DODAG from the old parent if it can still
 		// hear: its routes through this node end here.
-		e.noPathOld(now, e.nbrs[e.parent].addr)
+		e.sendNoPath(now)
+		e.noPathOld(now, e.nbrs[e.parent].addr, e.pathSeq)
 	}
 	e.parent = -1
 	e.rank, e.lowest = InfiniteRank, InfiniteRank
@@ -571,10 +600,11 @@ func (e *Engine) LinkChanged(now time.Time) {
 	if e.root || e.parent >= 0 || !e.holdUntil.IsZero() {
 		return
 	}
-	e.disInterval = e.cfg.DISInterval
-	if t := now.Add(e.randUpTo(e.disInterval)); e.disAt.IsZero() || t.Before(e.disAt) {
-		e.disAt = t
+	if !e.disAt.IsZero() && e.disAt.Sub(now) <= 4*e.cfg.DISInterval {
+		return // one comes soon anyway
 	}
+	e.disInterval = e.cfg.DISInterval
+	e.disAt = now.Add(e.randUpTo(e.disInterval))
 }
 
 // LocalRepair detaches the node from the DODAG as if it had lost all its

@@ -130,7 +130,8 @@ type Config struct {
 	RPIType uint8
 	// NoDAOACK stops requesting DAO-ACKs (the K flag).
 	NoDAOACK bool
-	// DAOAckTimeout is the wait for a DAO-ACK before a retry (5 s).
+	// DAOAckTimeout is the wait for a DAO-ACK before the first retry (5 s);
+	// it doubles for the second and third and stays there.
 	DAOAckTimeout time.Duration
 	// DAORetries is the number of DAO retransmissions (5).
 	DAORetries int
@@ -275,7 +276,8 @@ type Engine struct {
 	// dtsnPending: the DTSN was incremented to ask for fresh DAOs and
 	// no multicast DIO has carried it yet.
 	dtsnPending bool
-	parent      int // index in nbrs, or -1
+	requestAt   time.Time // no DTSN increment for route repair before
+	parent      int       // index in nbrs, or -1
 	nbrs        []neighbor
 	cands       []Candidate
 	candIdx     []int
@@ -301,6 +303,12 @@ type Engine struct {
 
 	routes routeTable
 	graph  nsGraph
+	// noPathTo is the former parent owed No-Path DAOs (storing mode),
+	// noPathSeq this node's path sequence through it, noPathAt when
+	// they go (after the DAOs to the new parent).
+	noPathTo  netip.Addr
+	noPathSeq Lollipop
+	noPathAt  time.Time
 	// agg gathers sub-DODAG changes for the parent until aggAt.
 	agg    []aggEntry
 	aggIdx map[netip.Addr]int
@@ -542,6 +550,7 @@ func (e *Engine) Deadline() time.Time {
 	early(e.holdUntil)
 	early(e.switchAt)
 	early(e.aggAt)
+	early(e.noPathAt)
 	early(e.routes.nextExpiry)
 	early(e.graph.nextExpiry)
 	return d
@@ -588,6 +597,9 @@ func (e *Engine) Poll(now time.Time) {
 	}
 	if due(e.aggAt) {
 		e.flushUp(now)
+	}
+	if due(e.noPathAt) {
+		e.sendNoPath(now)
 	}
 	e.pollPending(now)
 	if due(e.daoAt) {

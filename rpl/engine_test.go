@@ -279,9 +279,10 @@ func TestDAOACKRetriesAndFailure(t *testing.T) {
 	s.link(0, 1, 128)
 	s.filter = func(from, to int, c Code) bool { return c != CodeDAOACK }
 	s.start()
-	// The DAO and its 5 retries take about 30 s; the retry after a
-	// failure waits at least 30 s.
-	s.run(50 * time.Second)
+	// The DAO and its 5 retries wait 5, 10, 20, 20, 20 and 20 s for a
+	// DAO-ACK: about 100 s; the retry after a failure waits at least
+	// 30 s.
+	s.run(120 * time.Second)
 	c := s.nodes[1].e.Counters()
 	if c.DAORetransmits != 5 || c.DAOFailures != 1 || c.DAOSent != 6 {
 		t.Errorf("retransmits %d, failures %d, sent %d; want 5, 1, 6", c.DAORetransmits, c.DAOFailures, c.DAOSent)

@@ -208,8 +208,8 @@ func (e *Engine) forwardingError(now time.Time, p *Packet, d *Decision) {
 }
 
 // validRoute returns the storing route to dst, or nil. A route whose next
-// hop is the preferred parent, or a neighbour that advertises a rank not
-// above this node's, cannot lead down: it is a leftover that closes a
+// hop is the preferred parent, or a neighbour that advertises a lower
+// DAGRank, cannot lead down: it is a leftover that closes a
 // loop (RFC 6550 sections 9.8 and 11.2.2.2). It is withdrawn, and the
 // children are asked for fresh DAOs.
 func (e *Engine) validRoute(now time.Time, dst netip.Addr) *route {
@@ -228,8 +228,8 @@ func (e *Engine) validRoute(now time.Time, dst netip.Addr) *route {
 }
 
 // loopingHop reports whether a downward next hop cannot be below this
-// node: it is the preferred parent, or a neighbour whose advertised rank
-// is not above this node's.
+// node: it is the preferred parent, or a neighbour that advertises a lower
+// DAGRank.
 func (e *Engine) loopingHop(nh netip.Addr) bool {
 	if e.parent >= 0 && nh == e.nbrs[e.parent].addr {
 		return true
@@ -239,7 +239,7 @@ func (e *Engine) loopingHop(nh netip.Addr) bool {
 		return false
 	}
 	n := &e.nbrs[i]
-	return !n.stale && n.rank != InfiniteRank && !e.deeper(n.rank)
+	return !n.stale && n.rank != InfiniteRank && e.above(n.rank)
 }
 
 // down sends a packet to a child, unless the child is where it came from.

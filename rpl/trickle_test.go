@@ -185,3 +185,30 @@ func TestTrickleConfig(t *testing.T) {
 		t.Errorf("DODAGConfig.TrickleConfig() = %+v", got)
 	}
 }
+
+func TestTrickleForceNextOverridesSuppression(t *testing.T) {
+	tr := newTestTrickle(t, TrickleConfig{IminExp: 12, Doublings: 8, Redundancy: 2}, 5)
+	tr.Reset(t0)
+	tr.Consistent()
+	tr.Consistent()
+	tr.ForceNext()
+	if !tr.Poll(tr.Deadline()) {
+		t.Fatal("a forced transmission was suppressed by k consistent ones")
+	}
+	// The force is spent: the next interval suppresses again.
+	tr.Poll(tr.Deadline()) // interval end
+	tr.Consistent()
+	tr.Consistent()
+	if tr.Poll(tr.Deadline()) {
+		t.Error("the force outlived its transmission")
+	}
+	// A stopped timer ignores it.
+	tr.Stop()
+	tr.ForceNext()
+	tr.Reset(t0)
+	tr.Consistent()
+	tr.Consistent()
+	if tr.Poll(tr.Deadline()) {
+		t.Error("ForceNext on a stopped timer survived Reset")
+	}
+}
