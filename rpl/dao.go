@@ -646,12 +646,14 @@ func (e *Engine) expireRoutes(now time.Time) {
 }
 
 // above reports whether a neighbour advertising rank is closer to the
-// root than this node: its DAGRank is lower (RFC 6550 section 3.5.1), so
-// it cannot be a child. An equal DAGRank is let pass, as Contiki-NG does:
+// root than this node: its DAGRank is lower (RFC 6550 section 3.5.1) than
+// this node's current and advertised ranks, so it cannot be a child. An equal DAGRank is let pass, as Contiki-NG does:
 // a child's rank that rose a little since its last DIO looks equal.
 func (e *Engine) above(rank uint16) bool {
 	mhri := e.conf.MinHopRankIncrease
-	return DAGRank(rank, mhri) < DAGRank(e.rank, mhri)
+	// The children know the advertised rank, which may be below the
+	// current one until the next DIO.
+	return DAGRank(rank, mhri) < DAGRank(min(e.rank, e.advRank), mhri)
 }
 
 // withdrawNextHop removes the storing routes through nextHop and sends

@@ -423,6 +423,13 @@ func (e *Engine) selectParent(now time.Time) {
 			}
 		}
 	}
+	if e.advRank != InfiniteRank && rank != e.advRank {
+		// Any change is news the neighbours' DIOs do not carry: the
+		// next DIO is not suppressed, or with k = 10 and a dozen
+		// neighbours it may never go, and the children compute their
+		// ranks (and this node judges their DAOs) from a stale one.
+		e.trickle.ForceNext()
+	}
 	if sig := e.significantChange(); e.advRank != InfiniteRank &&
 		(uint32(e.advRank)+sig <= uint32(rank) || uint32(rank)+sig <= uint32(e.advRank)) {
 		// A significant rank change is an inconsistency (RFC 6550
