@@ -38,6 +38,11 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.DurationVar(&o.BootSpread, "boot-spread", 0, "power the nodes on at random times within this duration (0: all at once)")
 	txDBm := fs.Int("tx-dbm", 0, "transmit power in dBm without power control")
 	fs.StringVar(&o.TxPower, "txpower", "", "power control: fixed (the radio's maximum) or adaptive (the least level that keeps needed links healthy)")
+	var degrade []string
+	fs.Func("degrade", "raise a link's path loss mid-run: `A-B+DB@TIME`, e.g. 3-7+12@600s (repeatable)", func(v string) error {
+		degrade = append(degrade, v)
+		return nil
+	})
 	fail := fs.String("fail", "", "stop `FRACTION@TIME` of the non-root nodes, e.g. 0.2@900s")
 	fs.StringVar(&o.Attack, "attack", "", "add an attacker: replay (records frames, replays them in the second half)")
 	fs.BoolVar(&asJSON, "json", false, "print the report as one JSON object")
@@ -51,6 +56,13 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	o.TxPowerDBm = int8(*txDBm)
 	o.NoMLE = !*mleOn
 	o.NoRPL = !*rplOn
+	for _, v := range degrade {
+		d, err := scenario.ParseDegrade(v)
+		if err != nil {
+			return err
+		}
+		o.Degrade = append(o.Degrade, d)
+	}
 	if *fail != "" {
 		f, at, err := scenario.ParseFail(*fail)
 		if err != nil {

@@ -65,6 +65,8 @@ type Options struct {
 	// the root, and the root one down to each node, at this interval
 	// with random offsets. Packets count once the mesh has converged.
 	TrafficInterval time.Duration
+	// Degrade lists links whose path loss rises during the run.
+	Degrade []Degrade
 	// BootSpread spreads the nodes' power-on uniformly over this time
 	// (the root boots at 0), as after a site-wide power cut; zero boots
 	// every node at once.
@@ -224,6 +226,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	if err := r.build(); err != nil {
 		return nil, err
+	}
+	for _, d := range o.Degrade {
+		if d.A >= r.report.Nodes || d.B >= r.report.Nodes {
+			return nil, fmt.Errorf("scenario: --degrade %d-%d: the mesh has nodes 0-%d", d.A, d.B, r.report.Nodes-1)
+		}
+		if err := m.DegradeLink(d.At, sim.NodeID(d.A), sim.NodeID(d.B), d.DB, true); err != nil {
+			return nil, err
+		}
 	}
 	start := time.Now()
 	if err := r.runFor(ctx); err != nil {

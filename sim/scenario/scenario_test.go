@@ -238,3 +238,20 @@ func TestParseFail(t *testing.T) {
 		}
 	}
 }
+
+func TestParseDegrade(t *testing.T) {
+	d, err := ParseDegrade("3-7+12@600s")
+	if err != nil || d != (Degrade{A: 3, B: 7, DB: 12, At: 600 * time.Second}) {
+		t.Fatalf("ParseDegrade = %+v, %v", d, err)
+	}
+	for _, bad := range []string{"3-7+12", "3-7@1s", "3+12@1s", "3-3+12@1s", "x-7+12@1s", "3-7+-1@1s", "3-7+12@never"} {
+		if _, err := ParseDegrade(bad); err == nil {
+			t.Errorf("ParseDegrade(%q) succeeded", bad)
+		}
+	}
+	_, err = Run(context.Background(), Options{Nodes: 4, Topology: "line", Duration: time.Minute,
+		Degrade: []Degrade{{A: 1, B: 9, DB: 10, At: time.Second}}})
+	if err == nil || !strings.Contains(err.Error(), "1-9") {
+		t.Fatalf("degrading a link to a node that does not exist: %v", err)
+	}
+}

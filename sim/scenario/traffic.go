@@ -45,6 +45,44 @@ func ParseFail(s string) (fraction float64, at time.Duration, err error) {
 	return fraction, at, nil
 }
 
+// Degrade is a link whose path loss rises by DB (both directions) at At.
+type Degrade struct {
+	A, B int
+	DB   float64
+	At   time.Duration
+}
+
+// ParseDegrade parses "A-B+DB@TIME", e.g. "3-7+12@600s".
+func ParseDegrade(s string) (Degrade, error) {
+	var d Degrade
+	link, at, ok := strings.Cut(s, "@")
+	if !ok {
+		return d, fmt.Errorf("scenario: --degrade %q is not A-B+DB@TIME", s)
+	}
+	ab, db, ok := strings.Cut(link, "+")
+	if !ok {
+		return d, fmt.Errorf("scenario: --degrade %q lacks +DB", s)
+	}
+	a, b, ok := strings.Cut(ab, "-")
+	if !ok {
+		return d, fmt.Errorf("scenario: --degrade %q lacks the link A-B", s)
+	}
+	var err error
+	if d.A, err = strconv.Atoi(a); err != nil || d.A < 0 {
+		return d, fmt.Errorf("scenario: --degrade node %q is not a node number", a)
+	}
+	if d.B, err = strconv.Atoi(b); err != nil || d.B < 0 || d.B == d.A {
+		return d, fmt.Errorf("scenario: --degrade node %q is not another node number", b)
+	}
+	if d.DB, err = strconv.ParseFloat(db, 64); err != nil || d.DB <= 0 {
+		return d, fmt.Errorf("scenario: --degrade loss %q is not a positive number of dB", db)
+	}
+	if d.At, err = time.ParseDuration(at); err != nil || d.At <= 0 {
+		return d, fmt.Errorf("scenario: --degrade time %q is not a positive duration", at)
+	}
+	return d, nil
+}
+
 // rplConfig returns node i's RPL configuration.
 func (r *run) rplConfig(i int) (*rpl.Config, error) {
 	c := &rpl.Config{}
