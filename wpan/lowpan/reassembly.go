@@ -75,6 +75,7 @@ type Reassembler struct {
 	cfg      Config
 	slots    []reassembly
 	bytes    int    // sum of key.size over used slots
+	inUse    int    // number of used slots
 	scratch  []byte // decompression of a first fragment
 	counters Counters
 }
@@ -120,6 +121,9 @@ func (r *Reassembler) Deadline() (t time.Time, ok bool) {
 
 // Expire drops the datagrams whose time is up at now, counting each.
 func (r *Reassembler) Expire(now time.Time) {
+	if r.inUse == 0 {
+		return // the common case: nothing being reassembled
+	}
 	for i := range r.slots {
 		s := &r.slots[i]
 		if s.used && !now.Before(s.start.Add(r.cfg.ReassemblyTimeout)) {
@@ -131,6 +135,7 @@ func (r *Reassembler) Expire(now time.Time) {
 
 func (r *Reassembler) free(s *reassembly) {
 	r.bytes -= int(s.key.size)
+	r.inUse--
 	s.used = false
 }
 
@@ -291,6 +296,7 @@ func (r *Reassembler) admit(now time.Time, key reassemblyKey) (*reassembly, erro
 			}
 			free.buf = free.buf[:size]
 			r.bytes += size
+			r.inUse++
 			return free, nil
 		}
 		// oldest is not nil: either no slot is free, or used slots hold
