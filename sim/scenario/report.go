@@ -23,7 +23,8 @@ type Report struct {
 	Power     Power     `json:"power"`
 	Failures  Failures  `json:"failures"`
 
-	// NodeDrops counts what the nodes dropped, by reason (all nodes).
+	// NodeDrops counts what the nodes dropped, by reason (all nodes);
+	// packets RPL refused to forward appear as rpl_<reason>.
 	NodeDrops map[string]uint64 `json:"node_drops"`
 
 	// Attack is present when the run had an attacker.

@@ -20,6 +20,7 @@ import (
 	"github.com/meshgw/meshgw/node"
 	"github.com/meshgw/meshgw/node/txpower"
 	"github.com/meshgw/meshgw/radio"
+	"github.com/meshgw/meshgw/rpl"
 	"github.com/meshgw/meshgw/sim"
 	"github.com/meshgw/meshgw/wpan"
 )
@@ -621,8 +622,13 @@ func (r *run) finish() {
 		links += st.n.Links()
 		s := st.n.Stats()
 		for reason, d := range s.Drops {
-			if d > 0 {
+			if d > 0 && node.DropReason(reason) != node.DropRPL {
 				rep.NodeDrops[node.DropReason(reason).String()] += d
+			}
+		}
+		for reason, d := range s.RPLDrops {
+			if d > 0 {
+				rep.NodeDrops["rpl_"+rpl.DropReason(reason).String()] += d
 			}
 		}
 		rep.MLE.ReplayRejected += s.MLE.ReplayRejected() + s.Drops[node.DropReplay]
