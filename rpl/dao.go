@@ -290,6 +290,22 @@ func (e *Engine) queueDAOACK(dst, src netip.Addr, hl uint8, seq Lollipop, status
 }
 
 // transitFor returns the first Transit of a target's group.
+// hostTarget returns DAO target i of d and its transit. It reports false
+// for a target without a transit, and for one that is not a single IPv6
+// address (counted as unsupported): meshgw routes /128 targets only.
+func (e *Engine) hostTarget(d *DAO, i int) (netip.Addr, *Transit, bool) {
+	tg := &d.Targets[i]
+	tr := transitFor(d, tg.Group)
+	if tr == nil {
+		return netip.Addr{}, nil, false
+	}
+	if tg.Prefix.Bits() != 128 || !tg.Prefix.Addr().Is6() {
+		e.counters.Drops[DropUnsupported]++
+		return netip.Addr{}, nil, false
+	}
+	return tg.Prefix.Addr(), tr, true
+}
+
 func transitFor(d *DAO, g uint8) *Transit {
 	for i := range d.Transits[:d.NumTransits] {
 		if d.Transits[i].Group == g {
@@ -368,16 +384,10 @@ func (e *Engine) storeDAO(now time.Time, from netip.Addr, d *DAO) {
 		parent = e.nbrs[e.parent].addr
 	}
 	for i := range d.Targets[:d.NumTargets] {
-		tg := &d.Targets[i]
-		tr := transitFor(d, tg.Group)
-		if tr == nil {
+		a, tr, valid := e.hostTarget(d, i)
+		if !valid {
 			continue
 		}
-		if tg.Prefix.Bits() != 128 || !tg.Prefix.Addr().Is6() {
-			e.counters.Drops[DropUnsupported]++
-			continue
-		}
-		a := tg.Prefix.Addr()
 		if e.IsLocal(a) {
 			continue
 		}
@@ -876,16 +886,10 @@ func (e *Engine) graphDAO(now time.Time, d *DAO) bool {
 	g := &e.graph
 	loops, ok := 0, 0
 	for i := range d.Targets[:d.NumTargets] {
-		tg := &d.Targets[i]
-		tr := transitFor(d, tg.Group)
-		if tr == nil {
+		a, tr, valid := e.hostTarget(d, i)
+		if !valid {
 			continue
 		}
-		if tg.Prefix.Bits() != 128 || !tg.Prefix.Addr().Is6() {
-			e.counters.Drops[DropUnsupported]++
-			continue
-		}
-		a := tg.Prefix.Addr()
 		if e.IsLocal(a) || a == e.dodagID {
 			continue
 		}
