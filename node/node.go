@@ -3,6 +3,7 @@ package node
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"time"
 
@@ -75,6 +76,16 @@ type Config struct {
 	// MaxRetries is macMaxFrameRetries; zero means 3 (set NoRetries for 0).
 	MaxRetries uint8
 	NoRetries  bool
+	// LinkRetries is how many more times a frame the radio gave up on
+	// (unacknowledged after every MAC retry, or channel busy) is handed to
+	// the radio again, each after a random backoff that doubles per round
+	// (10–20 ms, 20–40 ms, 40–80 ms, ...). The radio's own retries follow
+	// each other within milliseconds and so fail together against the
+	// same burst (a hidden node's fragments, a neighbour forwarding); the
+	// rounds outlast it, as Contiki-NG's and RIOT's software retries do.
+	// Zero means DefaultLinkRetries; NoLinkRetries turns them off.
+	LinkRetries   uint8
+	NoLinkRetries bool
 	// TxQueue is the transmit queue length in frames; zero means 64.
 	TxQueue int
 	// Lowpan bounds the 6LoWPAN reassembly state.
@@ -138,8 +149,10 @@ type txSlot struct {
 	ack      bool
 	dst      wpan.Addr
 	datagram uint32
-	frags    bool // part of a fragmented datagram
-	power    int8 // dBm, with power control: the node level when queued, then the power sent at
+	frags    bool  // part of a fragmented datagram
+	rounds   uint8 // link retry rounds already used
+	attempts int   // transmissions in the rounds so far
+	power    int8  // dBm, with power control: the node level when queued, then the power sent at
 }
 
 // Node is one IEEE 802.15.4 mesh node. It is sans-I/O and not safe for
@@ -177,6 +190,9 @@ type Node struct {
 	qHead    int
 	qLen     int
 	inflight bool
+	holding  bool      // the head waits for a link retry round
+	holdTill time.Time // when it may go
+	rng      *rand.Rand
 	handle   uint32
 	datagram uint32
 	seq      uint8
@@ -211,6 +227,20 @@ type Node struct {
 	stats Stats
 }
 
+// DefaultLinkRetries is Config.LinkRetries' default.
+const DefaultLinkRetries = 3
+
+const (
+	maxLinkRetries = 6
+	// linkRetryBase is the shortest backoff before a link retry round; the
+	// backoff is uniform in [base, 2·base) and base doubles per round.
+	linkRetryBase = 10 * time.Millisecond
+)
+
+// macSeedTag makes the MAC random stream of a node (link retry backoffs)
+// differ from its MLE and RPL streams.
+var macSeedTag = [4]byte{'M', 'A', 'C', 0}
+
 // Errors New and HandlePacket return.
 var (
 	// ErrNoKey is returned by New for a secured node without a key.
@@ -241,6 +271,15 @@ func New(cfg Config, port radio.Port) (*Node, error) {
 	if cfg.MaxRetries > 7 {
 		return nil, fmt.Errorf("node: max retries %d above 7", cfg.MaxRetries)
 	}
+	if cfg.LinkRetries == 0 && !cfg.NoLinkRetries {
+		cfg.LinkRetries = DefaultLinkRetries
+	}
+	if cfg.NoLinkRetries {
+		cfg.LinkRetries = 0
+	}
+	if cfg.LinkRetries > maxLinkRetries {
+		return nil, fmt.Errorf("node: link retries %d above %d", cfg.LinkRetries, maxLinkRetries)
+	}
 	if cfg.TxQueue <= 0 {
 		cfg.TxQueue = 64
 	}
@@ -262,6 +301,10 @@ func New(cfg Config, port radio.Port) (*Node, error) {
 		queue:      make([]txSlot, cfg.TxQueue),
 		shortToExt: make(map[wpan.ShortAddr]wpan.ExtAddr),
 	}
+	var seed [32]byte
+	copy(seed[:], cfg.Ext[:])
+	copy(seed[8:], macSeedTag[:])
+	n.rng = rand.New(rand.NewChaCha8(seed))
 	mleKeys := cfg.MLE != nil && !cfg.MLE.Unsecured
 	if !cfg.Security.Open {
 		n.level = cfg.Security.Level
@@ -397,6 +440,9 @@ func (n *Node) Deadline() time.Time {
 	if d, ok := n.powerDeadline(); ok && (t.IsZero() || d.Before(t)) {
 		t = d
 	}
+	if n.holding && (t.IsZero() || n.holdTill.Before(t)) {
+		t = n.holdTill
+	}
 	return t
 }
 
@@ -421,6 +467,9 @@ func (n *Node) Poll(now time.Time) {
 		n.drainRPL(now)
 	}
 	n.pollPower(now)
+	if n.holding && !now.Before(n.holdTill) {
+		n.holding = false
+	}
 	n.kick()
 }
 
@@ -779,6 +828,7 @@ func (n *Node) sendTo(pkt []byte, dst wpan.Addr, secure bool) error {
 		slot.dst = dst
 		slot.datagram = n.datagram
 		slot.frags = frames > 1
+		slot.rounds, slot.attempts = 0, 0
 		if n.pwr != nil {
 			slot.power = n.pwr.bcast
 		}
@@ -792,7 +842,7 @@ func (n *Node) sendTo(pkt []byte, dst wpan.Addr, secure bool) error {
 
 // kick hands the head of the queue to the radio when nothing is in flight.
 func (n *Node) kick() {
-	for !n.inflight && n.qLen > 0 {
+	for !n.inflight && !n.holding && n.qLen > 0 {
 		slot := &n.queue[n.qHead]
 		n.handle++
 		req := radio.TxRequest{
@@ -832,6 +882,21 @@ func (n *Node) popFailed() {
 	}
 }
 
+// retryLater holds the head frame for another link retry round after a
+// random backoff, unless its rounds are used up.
+func (n *Node) retryLater(now time.Time) bool {
+	slot := &n.queue[n.qHead]
+	if slot.rounds >= n.cfg.LinkRetries {
+		return false
+	}
+	slot.rounds++
+	base := linkRetryBase << (slot.rounds - 1)
+	n.holding = true
+	n.holdTill = now.Add(base + time.Duration(n.rng.Int64N(int64(base))))
+	n.stats.TxRetryRounds++
+	return true
+}
+
 func (n *Node) pop() {
 	n.qHead = (n.qHead + 1) % len(n.queue)
 	n.qLen--
@@ -845,11 +910,16 @@ func (n *Node) txDone(now time.Time, d *radio.TxDone) {
 	n.inflight = false
 	if slot := &n.queue[n.qHead]; slot.ack && (d.Status == radio.TxAcked || d.Status == radio.TxNoAck) {
 		if ext, ok := n.srcExt(slot.dst); ok {
-			if n.mle != nil {
-				n.mle.ObserveTx(now, ext, int(d.Attempts), d.Status == radio.TxAcked)
+			acked := d.Status == radio.TxAcked
+			slot.attempts += int(d.Attempts)
+			if n.mle != nil && (acked || slot.rounds >= n.cfg.LinkRetries) {
+				// The link estimate takes the frame's outcome after
+				// every round: a round lost to a burst is a few more
+				// transmissions, not a lost frame.
+				n.mle.ObserveTx(now, ext, min(slot.attempts, int(n.cfg.MaxRetries)+1), acked)
 			}
 			if n.pwr != nil {
-				n.powerAck(now, ext, slot.power, d.Attempts, d.Status == radio.TxAcked)
+				n.powerAck(now, ext, slot.power, d.Attempts, acked)
 			}
 		}
 	}
@@ -860,14 +930,19 @@ func (n *Node) txDone(now time.Time, d *radio.TxDone) {
 		n.stats.TxAcked++
 		n.pop()
 	case radio.TxNoAck:
-		n.stats.TxNoAck++
-		n.drop(DropTxFailed)
-		n.parentFailed(now, n.queue[n.qHead].dst)
-		n.popFailed()
+		if !n.retryLater(now) {
+			n.stats.TxNoAck++
+			n.drop(DropTxFailed)
+			dst := n.queue[n.qHead].dst
+			n.popFailed()
+			n.parentFailed(now, dst)
+		}
 	case radio.TxChannelBusy:
-		n.stats.TxBusy++
-		n.drop(DropTxFailed)
-		n.popFailed()
+		if !n.retryLater(now) {
+			n.stats.TxBusy++
+			n.drop(DropTxFailed)
+			n.popFailed()
+		}
 	default:
 		n.stats.TxErrors++
 		n.drop(DropTxFailed)

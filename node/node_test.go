@@ -284,7 +284,7 @@ func TestBadInputIsCountedNotPanicking(t *testing.T) {
 }
 
 func TestFailedFragmentAbortsDatagram(t *testing.T) {
-	a, pa, _ := newCaptured(t, 0, nil)
+	a, pa, _ := newCaptured(t, 0, func(c *Config) { c.NoLinkRetries = true })
 	b, _, _ := newCaptured(t, 1, nil)
 	now := sim.Epoch
 	big := AppendUDP(nil, a.LinkLocal(), b.LinkLocal(), 1, 2, 64, make([]byte, 600))
@@ -349,5 +349,63 @@ func BenchmarkSendReceiveSecured(b *testing.B) {
 	}
 	if h.n == 0 {
 		b.Fatal("nothing delivered")
+	}
+}
+
+// TestLinkRetryRounds checks that a frame the radio gave up on is handed to
+// it again, unchanged, after a backoff that grows per round, that nothing
+// else overtakes it meanwhile, and that after the last round it is dropped
+// and the next packet goes.
+func TestLinkRetryRounds(t *testing.T) {
+	a, pa, _ := newCaptured(t, 0, func(c *Config) { c.LinkRetries = 2 })
+	b, _, _ := newCaptured(t, 1, nil)
+	now := sim.Epoch
+	a.Poll(now)
+	first := AppendUDP(nil, a.LinkLocal(), b.LinkLocal(), 1, 2, 64, []byte("first"))
+	second := AppendUDP(nil, a.LinkLocal(), b.LinkLocal(), 1, 2, 64, []byte("second"))
+	for _, p := range [][]byte{first, second} {
+		if err := a.HandlePacket(now, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fail := func() {
+		t.Helper()
+		a.HandleRadio(now, &radio.Event{Kind: radio.EventTxDone, TxDone: radio.TxDone{Handle: a.handle, Status: radio.TxNoAck, Attempts: 4}})
+	}
+	if len(pa.frames) != 1 {
+		t.Fatalf("%d frames handed to the radio, want 1", len(pa.frames))
+	}
+	// Round r waits [10·2^(r-1), 20·2^(r-1)) ms.
+	for r, wait := range []time.Duration{10 * time.Millisecond, 20 * time.Millisecond} {
+		fail()
+		dl := a.Deadline()
+		if d := dl.Sub(now); d < wait || d >= 2*wait {
+			t.Fatalf("round %d: retry after %v, want in [%v, %v)", r+1, d, wait, 2*wait)
+		}
+		a.Poll(now.Add(wait / 2))
+		if len(pa.frames) != r+1 {
+			t.Fatalf("round %d: frame handed to the radio before its backoff ended", r+1)
+		}
+		now = dl
+		a.Poll(now)
+		if len(pa.frames) != r+2 || !bytes.Equal(pa.frames[r+1], pa.frames[0]) {
+			t.Fatalf("round %d: %d frames handed over, the last not the first frame again", r+1, len(pa.frames))
+		}
+	}
+	fail() // the last round fails too: the frame is dropped
+	if len(pa.frames) != 4 || bytes.Equal(pa.frames[3], pa.frames[0]) {
+		t.Fatalf("after the last round: %d frames handed over, want the second packet as the 4th", len(pa.frames))
+	}
+	s := a.Stats()
+	if s.TxRetryRounds != 2 || s.TxNoAck != 1 || s.Drops[DropTxFailed] != 1 {
+		t.Fatalf("stats: %d retry rounds, %d no-ack, %d tx_failed; want 2, 1, 1", s.TxRetryRounds, s.TxNoAck, s.Drops[DropTxFailed])
+	}
+	if _, err := New(testConfig(2, nil), nil); err != nil {
+		t.Fatal(err)
+	}
+	c := testConfig(2, nil)
+	c.LinkRetries = maxLinkRetries + 1
+	if _, err := New(c, nil); err == nil {
+		t.Fatal("New accepted link retries above the maximum")
 	}
 }

@@ -457,8 +457,14 @@ func TestPowerPerFrame(t *testing.T) {
 	if got := send(allNodes, true); got != -12 || p.cfgDBm != -12 || n.TxPowerDBm() != -12 {
 		t.Fatalf("broadcast at %d dBm, radio at %d, node level %d; want -12", got, p.cfgDBm, n.TxPowerDBm())
 	}
-	// A lost frame: straight up.
+	// A lost frame: straight up; its retry round already goes higher.
 	send(ll, false)
+	now = now.Add(time.Second)
+	n.Poll(now)
+	if p.dBm <= -12 {
+		t.Fatalf("retry round at %d dBm, want above -12", p.dBm)
+	}
+	n.HandleRadio(now, &radio.Event{Kind: radio.EventTxDone, TxDone: radio.TxDone{Handle: n.handle, Status: radio.TxAcked, Attempts: 1}})
 	if got := send(ll, true); got <= -12 {
 		t.Fatalf("unicast after a loss at %d dBm, want above -12", got)
 	}

@@ -64,8 +64,11 @@ type Stats struct {
 	TxFrames  uint64 // frames handed to the radio
 	TxAcked   uint64 // unicast frames acknowledged
 	TxNoAck   uint64 // unicast frames never acknowledged
-	TxBusy    uint64 // frames dropped by CSMA-CA (channel busy)
-	TxErrors  uint64 // frames the radio failed
+	// TxRetryRounds counts the link retry rounds: frames handed to the
+	// radio again, after a backoff, once it had given up on them.
+	TxRetryRounds uint64
+	TxBusy        uint64 // frames dropped by CSMA-CA (channel busy)
+	TxErrors      uint64 // frames the radio failed
 
 	// Forwarded counts packets routed on to another node: received from
 	// a neighbour (or, at the root, from the host side) and sent on by
