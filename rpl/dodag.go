@@ -431,7 +431,8 @@ func (e *Engine) selectParent(now time.Time) {
 		e.trickle.ForceNext()
 	}
 	if sig := e.significantChange(); e.advRank != InfiniteRank &&
-		(uint32(e.advRank)+sig <= uint32(rank) || uint32(rank)+sig <= uint32(e.advRank)) {
+		(uint32(e.advRank)+sig <= uint32(rank) || uint32(rank)+sig <= uint32(e.advRank) ||
+			DAGRank(rank, mhri) > DAGRank(e.advRank, mhri)) {
 		// A significant rank change is an inconsistency (RFC 6550
 		// section 8.3): the children compute their ranks from this
 		// one, so the next DIO goes out soon even if k neighbours

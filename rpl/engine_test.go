@@ -431,3 +431,40 @@ func TestGridConvergenceAndSteadyState(t *testing.T) {
 		})
 	}
 }
+
+// TestRankRiseReachesChildren checks that a router whose rank rises to a
+// higher DAGRank tells its children at once (a Trickle reset), even when
+// the rise is below the significant-change threshold: a child that keeps
+// a rank at or below its parent's makes every packet between them a rank
+// error, and with Trickle at Imax it would not hear the new rank for up
+// to 17 minutes.
+func TestRankRiseReachesChildren(t *testing.T) {
+	for _, pr := range profiles() {
+		t.Run(pr.name, func(t *testing.T) {
+			s := newSimNet(t, 3, netOpts{params: pr.params, seed: 1})
+			s.link(0, 1, 128)
+			s.link(1, 2, 128)
+			s.start()
+			s.run(time.Hour) // every Trickle timer at Imax
+			s.checkConverged(t)
+			// A link estimate rise that moves node 1 up one or more
+			// DAGRanks but less than a significant change.
+			etx := uint16(256) // OF0: step 4, three MinHopRankIncrease more
+			if pr.params.OCP == OCPMRHOF {
+				etx = 300 // rank 428: DAGRank 3 instead of 2
+			}
+			s.link(0, 1, etx)
+			s.nodes[1].e.LinkChanged(s.now)
+			s.drain(1)
+			r1 := s.nodes[1].e.State().Rank
+			mhri := pr.params.MinHopRankIncrease
+			if DAGRank(r1, mhri) <= DAGRank(hopRank(pr.params, 1), mhri) {
+				t.Fatalf("node 1 rank %d did not rise a DAGRank", r1)
+			}
+			s.run(10 * time.Second)
+			if r2 := s.nodes[2].e.State().Rank; r2 <= r1 {
+				t.Fatalf("10 s after node 1 rose to rank %d, its child still has rank %d", r1, r2)
+			}
+		})
+	}
+}
