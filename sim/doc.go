@@ -79,11 +79,16 @@
 // A PSDU of L octets (FCS included) is on the air for (6 + L) × 32 µs.
 // Unslotted CSMA-CA (IEEE 802.15.4-2015 §6.2.5.1) uses macMinBE 3,
 // macMaxBE 5, macMaxCSMABackoffs 4, a 320 µs unit backoff, an 8-symbol
-// (128 µs) energy-detect CCA against Config.CCAThresholdDBm (−75 dBm), and
+// (128 µs) CCA, and
 // a 192 µs turnaround before the frame. A sender that requested an ACK waits
 // macAckWaitDuration (864 µs) and retries up to TxRequest.MaxRetries times,
-// each attempt with a fresh CSMA-CA. Channels 11–26 are separate: a node
-// hears only its own channel.
+// each attempt with a fresh CSMA-CA. The CCA is mode 3 with OR by default
+// (Config.CCAMode): the channel is busy when the energy reaches
+// Config.CCAThresholdDBm (−75 dBm) or the receiver is synchronized to a
+// frame, however weak; energy detection alone (CCAEnergy) leaves senders
+// farther apart than the threshold distance (about 14 m at 0 dBm) deaf to
+// each other. Channels 11–26 are separate: a node hears only its own
+// channel.
 //
 // # Energy
 //

@@ -45,10 +45,32 @@ type Config struct {
 	// CCAThresholdDBm is the energy-detect CCA threshold: the channel is
 	// busy when the received energy reaches it during the CCA.
 	CCAThresholdDBm float64
+	// CCAMode selects what makes the channel busy: energy at the
+	// threshold, or also carrier sense (the receiver synchronized to a
+	// frame, however weak). The zero value is CCACarrierOrEnergy.
+	CCAMode CCAMode
 	// TxQueueLen is how many transmit requests a radio holds before
 	// Transmit returns radio.ErrBusy.
 	TxQueueLen int
 }
+
+// CCAMode is a clear channel assessment mode (IEEE 802.15.4-2015
+// §10.2.8).
+type CCAMode uint8
+
+// CCA modes.
+const (
+	// CCACarrierOrEnergy is mode 3 with the OR option: busy when the
+	// energy reaches the threshold or the receiver is synchronized to a
+	// frame. Radios detect a frame's preamble down to their sensitivity,
+	// far below an energy threshold; it is the mode Contiki-NG sets on
+	// the CC2538 and that the nRF52840 offers as CarrierOrEd.
+	CCACarrierOrEnergy CCAMode = iota
+	// CCAEnergy is mode 1: busy only when the energy reaches the
+	// threshold (the nRF52840 driver's default). Senders farther apart
+	// than the threshold distance do not hear each other.
+	CCAEnergy
+)
 
 // DefaultConfig returns the documented defaults with seed 1.
 func DefaultConfig() Config {
@@ -155,8 +177,10 @@ type node struct {
 	lockI     float64 // highest interference during the frame, mW
 	lockDBm   float64
 	ccaPeak   float64
-	nsig      int32  // signals arriving
-	sigEpoch  uint32 // bumped when the signal bookkeeping is reset
+	// ccaCarrier: the receiver was synchronized to a frame during the CCA.
+	ccaCarrier bool
+	nsig       int32  // signals arriving
+	sigEpoch   uint32 // bumped when the signal bookkeeping is reset
 
 	emitter
 	m     *Medium
@@ -241,6 +265,9 @@ func New(topo Topology, cfg Config) (*Medium, error) {
 	}
 	if math.IsNaN(cfg.CCAThresholdDBm) || math.IsInf(cfg.CCAThresholdDBm, 0) {
 		return nil, configError("CCAThresholdDBm", "must be finite")
+	}
+	if cfg.CCAMode > CCAEnergy {
+		return nil, configError("CCAMode", "unknown mode")
 	}
 	if cfg.TxQueueLen <= 0 {
 		return nil, configError("TxQueueLen", "must be positive")
@@ -590,11 +617,12 @@ func (m *Medium) dispatch(e *event) {
 	case evBackoffEnd:
 		n.ccaActive = true
 		n.ccaPeak = n.energy
+		n.ccaCarrier = n.lockID != 0
 		n.macEv.kind = evCCAEnd
 		m.q.schedule(&n.macEv, m.now+int64(ccaDuration))
 	case evCCAEnd:
 		n.ccaActive = false
-		if n.ccaPeak >= m.ccaMW || n.onAir {
+		if n.ccaPeak >= m.ccaMW || n.onAir || (n.ccaCarrier && m.cfg.CCAMode == CCACarrierOrEnergy) {
 			m.ccaBusy(n)
 			return
 		}

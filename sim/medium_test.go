@@ -186,6 +186,39 @@ func TestCSMAReducesCollisions(t *testing.T) {
 	}
 }
 
+// TestCarrierSense: ten senders 18 m apart in a 2×5 grid hear each other
+// between about −78 and −96 dBm, above the sensitivity but mostly below the
+// −75 dBm energy threshold. Energy-detect CCA finds the channel clear while
+// a neighbour transmits; carrier sense defers to it.
+func TestCarrierSense(t *testing.T) {
+	collisions := map[sim.CCAMode]uint64{}
+	for _, mode := range []sim.CCAMode{sim.CCAEnergy, sim.CCACarrierOrEnergy} {
+		cfg := sim.DefaultConfig()
+		cfg.Seed = 7
+		cfg.CCAMode = mode
+		m := mustNew(t, sim.Grid(2, 5, 18), cfg)
+		for id := range sim.NodeID(10) {
+			s := attach(t, m, newStation(m, id, 11).every(time.Duration(id)*time.Millisecond, 40*time.Millisecond))
+			s.jitter = 10 * time.Millisecond
+			s.csma = true
+			s.count = 300
+		}
+		run(t, m, 20*time.Second)
+		mt := m.Metrics()
+		collisions[mode] = mt.Collisions
+		t.Logf("CCA mode %d: tx %d, rx %d, collisions %d, drops %v", mode, mt.FramesTx, mt.FramesRx, mt.Collisions, mt.Drops)
+	}
+	if collisions[sim.CCACarrierOrEnergy]*3 > collisions[sim.CCAEnergy] {
+		t.Errorf("collisions with carrier sense %d, energy only %d: want at least 3× fewer",
+			collisions[sim.CCACarrierOrEnergy], collisions[sim.CCAEnergy])
+	}
+	cfg := sim.DefaultConfig()
+	cfg.CCAMode = sim.CCAEnergy + 1
+	if _, err := sim.New(sim.Line(2, 10), cfg); err == nil {
+		t.Error("New accepted an unknown CCA mode")
+	}
+}
+
 // TestAckLostOnBadReverseLink: the forward link is good and the reverse
 // link is dead, so every attempt arrives but no ACK does.
 func TestAckLostOnBadReverseLink(t *testing.T) {

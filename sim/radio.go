@@ -273,6 +273,9 @@ func (m *Medium) signalStart(r *node, a *air, p, mw float64) {
 		return
 	}
 	r.lockID = a.id
+	if r.ccaActive {
+		r.ccaCarrier = true
+	}
 	r.lockMW = mw
 	r.lockDBm = p
 	r.lockI = 0
