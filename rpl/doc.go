@@ -85,8 +85,11 @@
 //     A significant rank change (two ETX on one link: 2 × 128 with MRHOF,
 //     6 × MinHopRankIncrease with OF0) resets Trickle and makes the next
 //     DIO go out even if k consistent ones were heard (RFC 6550 section
-//     8.3); smaller ones wait for Trickle, so that the wobble of a link
-//     estimate near the root is no DIO wave through the whole DODAG.
+//     8.3). A smaller rise to a higher DAGRank sends one extra DIO within
+//     JoinDIODelay, so that no child keeps a rank at or below its
+//     parent's, without the nine DIOs a reset costs every node the news
+//     reaches; other changes wait for Trickle, so that the wobble of a
+//     link estimate near the root is no DIO wave through the whole DODAG.
 //   - Parent selection: the candidates are the neighbours heard in DIOs
 //     with a usable link (LinkMetrics), a finite rank, a rank that keeps
 //     this node within MaxRankIncrease of the lowest rank it advertised

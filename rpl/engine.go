@@ -139,7 +139,12 @@ type Config struct {
 	// RFC 6550's DEFAULT_DAO_DELAY, jittered ±50 %).
 	DAODelay time.Duration
 	// DISInterval is the first DIS delay while joining (1 s); it doubles
-	// up to DISMaxInterval (60 s).
+	// up to DISMaxInterval (10 min). A new MLE link (LinkChanged) starts
+	// the doubling again, and the neighbours' DIOs reach a node that has
+	// a link whatever its DIS interval, so a long maximum only spares
+	// the neighbourhood of a node that cannot join: each multicast DIS
+	// resets the Trickle timers of the routers that hear it (RFC 6550
+	// section 8.3), about four DIOs each within the next minute.
 	DISInterval, DISMaxInterval time.Duration
 	// JoinDIODelay bounds the random delay of one extra DIO a router
 	// sends when it joins or rejoins, besides Trickle's first one at
@@ -332,7 +337,7 @@ const (
 	defaultDAODelay      = time.Second
 	defaultJoinDIODelay  = time.Second
 	defaultDIS           = time.Second
-	defaultDISMax        = 60 * time.Second
+	defaultDISMax        = 10 * time.Minute
 	defaultMaxParents    = 8
 	defaultMaxRoutes     = 1024
 	defaultMaxPending    = 16

@@ -433,8 +433,9 @@ func TestGridConvergenceAndSteadyState(t *testing.T) {
 }
 
 // TestRankRiseReachesChildren checks that a router whose rank rises to a
-// higher DAGRank tells its children at once (a Trickle reset), even when
-// the rise is below the significant-change threshold: a child that keeps
+// higher DAGRank tells its children at once (an extra DIO, not a Trickle
+// reset), even when the rise is below the significant-change threshold: a
+// child that keeps
 // a rank at or below its parent's makes every packet between them a rank
 // error, and with Trickle at Imax it would not hear the new rank for up
 // to 17 minutes.
@@ -453,6 +454,7 @@ func TestRankRiseReachesChildren(t *testing.T) {
 			if pr.params.OCP == OCPMRHOF {
 				etx = 300 // rank 428: DAGRank 3 instead of 2
 			}
+			dios := s.nodes[1].e.Counters().DIOSent
 			s.link(0, 1, etx)
 			s.nodes[1].e.LinkChanged(s.now)
 			s.drain(1)
@@ -464,6 +466,12 @@ func TestRankRiseReachesChildren(t *testing.T) {
 			s.run(10 * time.Second)
 			if r2 := s.nodes[2].e.State().Rank; r2 <= r1 {
 				t.Fatalf("10 s after node 1 rose to rank %d, its child still has rank %d", r1, r2)
+			}
+			// One extra DIO, not a Trickle reset (a DIO at 4, 8, 16,
+			// 32, 64, 128 and 256 s).
+			s.run(10 * time.Minute)
+			if n := s.nodes[1].e.Counters().DIOSent - dios; n > 2 {
+				t.Errorf("node 1 sent %d DIOs in 10 minutes after a small rank rise, want at most 2", n)
 			}
 		})
 	}
