@@ -81,8 +81,23 @@ type RPL struct {
 	DAO           uint64  `json:"dao"`
 	DAOAck        uint64  `json:"dao_ack"`
 	// ControlPerNodeHour is DIO + DAO + DIS sent per node per hour after
-	// convergence.
+	// convergence. It includes Trickle's warm-up: after convergence the
+	// DIO interval still doubles from Imin for about Imax (17.5 min with
+	// the defaults), a DIO per interval.
 	ControlPerNodeHour float64 `json:"control_per_node_hour"`
+	// ControlSteadyPerNodeHour is the same rate in the steady state: over
+	// the second half of the time from convergence (or reconvergence
+	// after the failure) to the end, starting at least Trickle's Imax
+	// after it, counting the nodes that can reach the root. It is 0 when
+	// that window is shorter than 30 minutes (run 2 h or more).
+	ControlSteadyPerNodeHour float64 `json:"control_steady_per_node_hour"`
+	// ControlBoundPerNodeHour is the rate the DODAG's configuration
+	// implies at most in the steady state, averaged over the nodes that
+	// can reach the root: one DIO per Trickle Imax, and per half route
+	// lifetime (the earliest refresh) the DAOs of a refresh: none at the
+	// root, one per non-storing router, one per 16 targets of a storing
+	// router and its sub-DODAG.
+	ControlBoundPerNodeHour float64 `json:"control_bound_per_node_hour"`
 	// Mode and OF name the mode of operation and objective function.
 	Mode string `json:"mode,omitempty"`
 	OF   string `json:"of,omitempty"`
@@ -133,6 +148,7 @@ meshgw simulation report
   mle            %d links, replays rejected %d, replays accepted %d
   rpl            %d joined, converged at %.1f s, %d routes at root, %d parent changes
                  sent DIO %d, DIS %d, DAO %d, DAO-ACK %d; %.1f control messages per node-hour after convergence
+                 steady state %.1f per node-hour (0: run too short), configuration bound %.1f
   traffic        up %d/%d (PDR %.4f), down %d/%d (PDR %.4f), latency p50 %.1f ms p99 %.1f ms
                  last 10 minutes: PDR up %.4f, down %.4f
   failures       %d nodes stopped, reconverged at %.1f s
@@ -145,6 +161,7 @@ meshgw simulation report
 		r.MLE.Links, r.MLE.ReplayRejected, r.MLE.ReplayAccepted,
 		r.RPL.Joined, r.RPL.ConvergedAtS, r.RPL.RoutesAtRoot, r.RPL.ParentChanges,
 		r.RPL.DIO, r.RPL.DIS, r.RPL.DAO, r.RPL.DAOAck, r.RPL.ControlPerNodeHour,
+		r.RPL.ControlSteadyPerNodeHour, r.RPL.ControlBoundPerNodeHour,
 		r.Traffic.DeliveredUp, r.Traffic.SentUp, r.Traffic.PDRUp,
 		r.Traffic.DeliveredDown, r.Traffic.SentDown, r.Traffic.PDRDown,
 		r.Traffic.LatencyP50ms, r.Traffic.LatencyP99ms,

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/meshgw/meshgw/rpl"
 	"github.com/meshgw/meshgw/sim"
 )
 
@@ -29,15 +30,46 @@ func (r *run) setupConvergence(rng *rand.Rand) {
 	}
 }
 
-// controlSent sums the RPL control messages sent by all nodes.
-func (r *run) controlSent() uint64 {
+// controlSent sums the RPL control messages sent by the nodes marked in
+// only, or by all nodes when only is nil.
+func (r *run) controlSent(only []bool) uint64 {
 	var n uint64
-	for _, s := range r.stations {
+	for i, s := range r.stations {
+		if only != nil && !only[i] {
+			continue
+		}
 		if c, ok := s.n.RPLCounters(); ok {
 			n += c.DIOSent + c.DISSent + c.DAOSent
 		}
 	}
 	return n
+}
+
+// controlBound returns the mean steady-state control bound of the nodes
+// that can reach the root: the root sends no DAOs, a non-storing router
+// one per refresh, a storing router one per 16 targets (rpl.MaxTargets)
+// of itself and its sub-DODAG.
+func (r *run) controlBound() float64 {
+	var sum float64
+	var n int
+	for i, s := range r.stations {
+		if r.conv.reach != nil && !r.conv.reach[i] {
+			continue
+		}
+		daos := 0
+		if i != 0 {
+			daos = 1
+			if st, ok := s.n.RPLState(); ok && st.MOP == rpl.MOPStoring {
+				daos = (1 + st.Routes + rpl.MaxTargets - 1) / rpl.MaxTargets
+			}
+		}
+		sum += controlBound(dodagDefaults, daos)
+		n++
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
 }
 
 // fillRPL writes the rpl, traffic and failures sections.
@@ -47,6 +79,7 @@ func (r *run) fillRPL() {
 	}
 	rep := &r.report.RPL
 	rep.Mode, rep.OF = r.o.Mode, r.o.OF
+	rep.ControlBoundPerNodeHour = r.controlBound()
 	for _, s := range r.stations {
 		if st, ok := s.n.RPLState(); ok && st.Joined {
 			rep.Joined++
@@ -67,7 +100,11 @@ func (r *run) fillRPL() {
 		rep.ConvergedAtS = c.converged.Seconds()
 		hours := (r.o.Duration - c.converged).Hours()
 		if hours > 0 {
-			rep.ControlPerNodeHour = float64(r.controlSent()-c.controlAtConv) / float64(len(r.stations)) / hours
+			rep.ControlPerNodeHour = float64(r.controlSent(nil)-c.controlAtConv) / float64(len(r.stations)) / hours
+		}
+		if c.steadyNodes > 0 {
+			hours := (r.o.Duration - c.steadyAt).Hours()
+			rep.ControlSteadyPerNodeHour = float64(r.controlSent(c.reach)-c.steadyControl) / float64(c.steadyNodes) / hours
 		}
 	} else {
 		rep.ConvergedAtS = -1

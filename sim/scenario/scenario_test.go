@@ -227,6 +227,38 @@ func TestRPLScenario(t *testing.T) {
 	}
 }
 
+// TestSteadyControl checks the steady-state control figures: measured in
+// the second half of a two-hour run, within the bound the configuration
+// implies, and absent when the run is too short for a steady window.
+func TestSteadyControl(t *testing.T) {
+	for _, mode := range []string{"non-storing", "storing"} {
+		rep, err := Run(context.Background(), Options{
+			Nodes: 16, Topology: "grid", Spacing: 40, Duration: 2 * time.Hour, Mode: mode, OF: "mrhof",
+			TrafficInterval: 5 * time.Minute, Seed: 1,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rep.RPL
+		// One DIO per 2^20 ms, one DAO per 15 minutes: 3.43 + 4 for a
+		// router, 3.43 for the root.
+		if want := 3.433 + 4*15.0/16; r.ControlBoundPerNodeHour < want-0.01 || r.ControlBoundPerNodeHour > want+0.3 {
+			t.Errorf("%s: bound %.3f per node-hour, want about %.3f", mode, r.ControlBoundPerNodeHour, want)
+		}
+		if r.ControlSteadyPerNodeHour <= 0 || r.ControlSteadyPerNodeHour > r.ControlBoundPerNodeHour {
+			t.Errorf("%s: steady %.2f per node-hour, bound %.2f", mode, r.ControlSteadyPerNodeHour, r.ControlBoundPerNodeHour)
+		}
+		t.Logf("%s: control %.2f per node-hour after convergence, steady %.2f, bound %.2f", mode, r.ControlPerNodeHour, r.ControlSteadyPerNodeHour, r.ControlBoundPerNodeHour)
+	}
+	rep, err := Run(context.Background(), Options{Nodes: 9, Topology: "grid", Spacing: 40, Duration: 30 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.RPL.ControlSteadyPerNodeHour != 0 {
+		t.Errorf("30-minute run: steady control %.2f, want 0 (no steady window)", rep.RPL.ControlSteadyPerNodeHour)
+	}
+}
+
 func TestParseFail(t *testing.T) {
 	f, at, err := ParseFail("0.2@900s")
 	if err != nil || f != 0.2 || at != 900*time.Second {

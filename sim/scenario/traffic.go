@@ -15,6 +15,22 @@ import (
 	"github.com/meshgw/meshgw/sim"
 )
 
+// dodagDefaults are the root's DODAG parameters before the mode and the
+// objective function are chosen.
+var dodagDefaults = rpl.DefaultDODAGParams(meshPrefix)
+
+// controlBound returns the steady-state control rate per node-hour that
+// p implies at most for a node that sends daos DAOs per route refresh: a
+// DIO per Trickle Imax, and the refresh's DAOs every half route lifetime
+// (the earliest refresh).
+func controlBound(p rpl.DODAGParams, daos int) float64 {
+	b := time.Hour.Seconds() / p.Trickle.Imax().Seconds()
+	if life := time.Duration(p.DefaultLifetime) * time.Duration(p.LifetimeUnit) * time.Second; life > 0 {
+		b += float64(daos) * 2 * time.Hour.Seconds() / life.Seconds()
+	}
+	return b
+}
+
 // trafficPort is the UDP port of the end-to-end traffic.
 const trafficPort = 5684
 
@@ -90,7 +106,7 @@ func (r *run) rplConfig(i int) (*rpl.Config, error) {
 		return c, nil
 	}
 	c.Root = true
-	c.DODAG = rpl.DefaultDODAGParams(meshPrefix)
+	c.DODAG = dodagDefaults
 	switch r.o.Mode {
 	case "storing":
 		c.DODAG.MOP = rpl.MOPStoring
@@ -297,8 +313,46 @@ type convergence struct {
 	failedAt  time.Duration // 0: no failure
 	reconv    time.Duration // -1 until reconverged after the failure
 	// control counts DIO+DIS+DAO sent by all nodes at convergence, for
-	// the steady-state control rate.
+	// the control rate after convergence.
 	controlAtConv uint64
+	// steadyAt is when the steady-state window begins (half-way from
+	// convergence or reconvergence to the end, and at least Imax after
+	// it), steadyControl what the reachable nodes had sent by then and
+	// steadyNodes how many there were.
+	steadyAt      time.Duration
+	steadyControl uint64
+	steadyNodes   int
+	steadyGen     int // bumped by every new window and by a failure
+}
+
+// steadyWindow is the shortest steady-state window the report computes a
+// control rate over.
+const steadyWindow = 30 * time.Minute
+
+// markSteady schedules the start of the steady-state window after
+// (re)convergence at t: the first half of the rest of the run, and at
+// least Imax, is warm-up (Trickle doubling its interval after the last
+// resets, parents and routes settling).
+func (c *convergence) markSteady(t time.Duration) {
+	c.steadyGen++
+	gen := c.steadyGen
+	c.steadyAt = max(t+dodagDefaults.Trickle.Imax(), t+(c.r.o.Duration-t)/2)
+	c.steadyNodes = 0
+	if c.r.o.Duration-c.steadyAt < steadyWindow {
+		return
+	}
+	c.r.m.At(c.steadyAt, func(time.Time) {
+		if gen != c.steadyGen {
+			return // a failure came first
+		}
+		c.steadyControl = c.r.controlSent(c.reach)
+		c.steadyNodes = 0
+		for _, ok := range c.reach {
+			if ok {
+				c.steadyNodes++
+			}
+		}
+	})
 }
 
 // usableLossDB is the largest path loss of a link MLE accepts at 0 dBm:
@@ -365,11 +419,13 @@ func (c *convergence) check(now time.Time) {
 			if c.r.traffic != nil {
 				c.r.traffic.counting = true
 			}
-			c.controlAtConv = c.r.controlSent()
+			c.controlAtConv = c.r.controlSent(nil)
+			c.markSteady(t)
 		}
 	case c.failedAt > 0 && t > c.failedAt && c.reconv < 0:
 		if c.done() {
 			c.reconv = t
+			c.markSteady(t)
 		}
 	}
 	if c.converged < 0 || (c.failedAt > 0 && c.reconv < 0) {
@@ -383,6 +439,8 @@ func (c *convergence) fail(time.Time) {
 	for _, k := range c.r.killed {
 		c.alive[k] = false
 	}
+	c.steadyGen++ // the window restarts after reconvergence
+	c.steadyNodes = 0
 	c.reachable()
 	if c.converged >= 0 {
 		// The check loop ended at convergence; run it again.
