@@ -3,6 +3,7 @@ package node
 import (
 	"errors"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -112,9 +113,11 @@ func (ms *mesh) energy() float64 {
 
 // TestPowerAdaptiveGridKeepsNeededLinks runs a 3×3 grid (15 m spacing,
 // about 32 dB of margin at +8 dBm) with RPL under the adaptive and the fixed
-// policy: adaptive power must end well below the maximum on every node while
-// every link the node needs keeps at least the target margin at the level it
-// uses for it, and echo traffic must get through; fixed must never change.
+// policy: under adaptive every link a node needs must keep at least the
+// target margin at the level it uses for it and no more than the next lower
+// level would give with the dead band to spare, the mesh must use at least
+// 30 % less TX energy, and echo traffic must get through; fixed must never
+// change.
 func TestPowerAdaptiveGridKeepsNeededLinks(t *testing.T) {
 	const (
 		run   = 20 * time.Minute
@@ -145,9 +148,6 @@ func TestPowerAdaptiveGridKeepsNeededLinks(t *testing.T) {
 					}
 					continue
 				}
-				if st.LevelDBm > top-8 {
-					t.Errorf("node %d: adaptive level %d dBm, want at most %d dBm", i, st.LevelDBm, top-8)
-				}
 				for _, l := range st.Links {
 					if l.Roles == 0 {
 						continue
@@ -171,6 +171,17 @@ func TestPowerAdaptiveGridKeepsNeededLinks(t *testing.T) {
 					if !l.HasMargin {
 						t.Errorf("node %d: needed link to node %d has no margin report", i, id)
 					}
+					// A settled link is at the least level: one level lower
+					// would not keep the target with the dead band to
+					// spare (2 dB for the noise of the reports). Links
+					// still searching step down slowly by design.
+					if j := slices.Index(caps.TxPowers, l.LevelDBm); j > 0 && l.State == txpower.StateHold {
+						lower := caps.TxPowers[j-1]
+						if ml := ms.marginAt(sim.NodeID(i), id, lower); ml >= float64(st.TargetDB)+txpower.DefaultHysteresisDB+2 {
+							t.Errorf("node %d: needed link to node %d at %d dBm would keep %.1f dB at %d dBm",
+								i, id, l.LevelDBm, ml, lower)
+						}
+					}
 				}
 			}
 			if pol == txpower.Adaptive && needed < len(ms.nodes)-1 {
@@ -186,8 +197,8 @@ func TestPowerAdaptiveGridKeepsNeededLinks(t *testing.T) {
 	}
 	if f, a := results[txpower.Fixed], results[txpower.Adaptive]; f > 0 && a > 0 {
 		t.Logf("adaptive uses %.1f %% less TX energy than fixed", 100*(1-a/f))
-		if a >= f {
-			t.Errorf("adaptive used %.4f J, fixed %.4f J", a, f)
+		if a > 0.7*f {
+			t.Errorf("adaptive used %.4f J, fixed %.4f J: want at least 30 %% less", a, f)
 		}
 	}
 }
