@@ -187,9 +187,11 @@ func (e *Engine) pollPending(now time.Time) {
 			continue
 		}
 		p.tries++
-		// Back off: a DAO-ACK that is late on a loaded mesh is not
-		// helped by more DAOs.
-		p.at = now.Add(e.cfg.DAOAckTimeout << min(p.tries, 2))
+		// Back off exponentially, with jitter: a DAO-ACK that is late
+		// on a loaded mesh is not helped by more DAOs, and at a large
+		// mesh's start every DAO crosses the root's neighbourhood at
+		// once; retries at a fixed pace kept it saturated.
+		p.at = now.Add(e.jitter(e.cfg.DAOAckTimeout << min(p.tries, 3)))
 		e.counters.DAORetransmits++
 		e.counters.DAOSent++
 		m := e.queue(p.ob)

@@ -430,30 +430,20 @@ func (e *Engine) selectParent(now time.Time) {
 		// ranks (and this node judges their DAOs) from a stale one.
 		e.trickle.ForceNext()
 	}
-	sig := e.significantChange()
-	switch {
-	case e.advRank == InfiniteRank:
-	case uint32(e.advRank)+sig <= uint32(rank) || uint32(rank)+sig <= uint32(e.advRank):
-		// A significant rank change is an inconsistency (RFC 6550
-		// section 8.3): the children compute their ranks from this
-		// one, so the next DIO goes out soon even if k neighbours
-		// spoke, and the reset repeats it while the news spreads. A
-		// fall matters only for path quality, so small ones wait for
-		// Trickle: with every wobble of a link estimate near the root
-		// announced at once, DIO waves ran through the whole DODAG.
-		e.trickle.Inconsistent(now)
-		e.trickle.ForceNext()
-	case DAGRank(rank, mhri) > DAGRank(e.advRank, mhri):
-		// A smaller rise to a higher DAGRank must reach the children
-		// soon too: a child that does not learn it keeps a rank at or
-		// below this node's, its packets to this node are rank errors,
-		// and it may be taken as parent by it. One extra DIO tells
-		// them without restarting Trickle at Imin, which costs about
-		// nine DIOs (one per interval until Imax) at every node the
-		// rise reaches: in a steady 100-node mesh such resets were
-		// half of all control traffic. A child that misses it sends
-		// this node a packet, which shows the rank error and resets
-		// Trickle here (RFC 6550 section 11.2.2.2).
+	if e.advRank != InfiniteRank && DAGRank(rank, mhri) > DAGRank(e.advRank, mhri) {
+		// A rise to a higher DAGRank must reach the children soon: a
+		// child that does not learn it keeps a rank at or below this
+		// node's, its packets to this node are rank errors, and it may
+		// be taken as parent by it. One extra DIO tells them. A Trickle
+		// reset would cost about nine DIOs (one per interval until
+		// Imax) at every node the change reaches, and a change near the
+		// root reaches its whole sub-DODAG: with resets on significant
+		// changes a 3,000-node mesh sent 33,000 resets in its first six
+		// minutes and never converged. A child that misses the DIO
+		// sends this node a packet, which shows the rank error and
+		// resets Trickle here (RFC 6550 section 11.2.2.2). A fall
+		// matters only for path quality and goes out with the next
+		// DIO, which ForceNext keeps from being suppressed.
 		e.extraDIO(now)
 	}
 }
@@ -469,20 +459,6 @@ func (e *Engine) extraDIO(now time.Time) {
 	if e.joinDIOAt.IsZero() || at.Before(e.joinDIOAt) {
 		e.joinDIOAt = at
 	}
-}
-
-// significantChange returns the rank change that resets the DIO Trickle
-// timer: the change two ETX more on one link make, at least two
-// MinHopRankIncrease (MRHOF: 2 × 128; OF0, whose step is 3·ETX − 2:
-// 6 × MinHopRankIncrease). A link estimate moves in steps of about one
-// ETX; a smaller threshold made every such step near the root a DIO wave
-// through its whole sub-DODAG.
-func (e *Engine) significantChange() uint32 {
-	mhri := uint32(e.conf.MinHopRankIncrease)
-	if e.conf.OCP == OCPOF0 {
-		return 6 * mhri
-	}
-	return max(2*ETXDivisor, 2*mhri)
 }
 
 // sendNoPath sends the No-Path DAOs owed to a former parent now.

@@ -131,7 +131,8 @@ type Config struct {
 	// NoDAOACK stops requesting DAO-ACKs (the K flag).
 	NoDAOACK bool
 	// DAOAckTimeout is the wait for a DAO-ACK before the first retry (5 s);
-	// it doubles for the second and third and stays there.
+	// it doubles for each of the next three and stays there, and the
+	// retries' waits are jittered by ±50 %.
 	DAOAckTimeout time.Duration
 	// DAORetries is the number of DAO retransmissions (5).
 	DAORetries int

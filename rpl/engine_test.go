@@ -279,10 +279,15 @@ func TestDAOACKRetriesAndFailure(t *testing.T) {
 	s.link(0, 1, 128)
 	s.filter = func(from, to int, c Code) bool { return c != CodeDAOACK }
 	s.start()
-	// The DAO and its 5 retries wait 5, 10, 20, 20, 20 and 20 s for a
-	// DAO-ACK: about 100 s; the retry after a failure waits at least
-	// 30 s.
-	s.run(120 * time.Second)
+	// The DAO and its 5 retries wait 5 s and then 10, 20, 40, 40 and
+	// 40 s ± 50 % for a DAO-ACK: 80 to 230 s from the join.
+	start := s.now
+	for s.nodes[1].e.Counters().DAOFailures == 0 && s.now.Sub(start) < 5*time.Minute {
+		s.run(time.Second)
+	}
+	if d := s.now.Sub(start); d < 80*time.Second || d > 235*time.Second {
+		t.Errorf("the DAO failed %v after the start, want 80 to 235 s", d)
+	}
 	c := s.nodes[1].e.Counters()
 	if c.DAORetransmits != 5 || c.DAOFailures != 1 || c.DAOSent != 6 {
 		t.Errorf("retransmits %d, failures %d, sent %d; want 5, 1, 6", c.DAORetransmits, c.DAOFailures, c.DAOSent)

@@ -193,7 +193,7 @@ func TestStoringDAOFailureMovesParent(t *testing.T) {
 	s.filter = func(from, to int, c Code) bool { return !(from == 3 && to == p && c == CodeDAO) }
 	s.nodes[3].e.clearPending()
 	s.nodes[3].e.scheduleDAO(s.now)
-	s.run(3 * time.Minute)
+	s.run(5 * time.Minute)
 	if got, _ := s.nodes[3].e.Parent(); got == pa {
 		t.Fatalf("node 3 kept parent %d after %d DAO failures", p, s.nodes[3].e.Counters().DAOFailures)
 	}
