@@ -101,7 +101,10 @@ func ParseDegrade(s string) (Degrade, error) {
 
 // rplConfig returns node i's RPL configuration.
 func (r *run) rplConfig(i int) (*rpl.Config, error) {
-	c := &rpl.Config{}
+	// Route tables hold the whole mesh: the root's in non-storing mode,
+	// and the routers' near the root in storing mode (the tables grow
+	// only with the routes learnt).
+	c := &rpl.Config{MaxRoutes: max(r.o.Nodes, 1024)}
 	if i != 0 {
 		return c, nil
 	}
@@ -323,6 +326,10 @@ type convergence struct {
 	steadyControl uint64
 	steadyNodes   int
 	steadyGen     int // bumped by every new window and by a failure
+	// upOK[i] == gen marks the nodes whose parent chain reached the root
+	// in the current done pass.
+	upOK []uint32
+	gen  uint32
 }
 
 // steadyWindow is the shortest steady-state window the report computes a
@@ -386,15 +393,35 @@ func (c *convergence) reachable() {
 	}
 }
 
-// done reports whether every reachable alive node has a live preferred
-// parent and the root can route to it.
+// done reports whether every reachable alive node has a chain of live
+// preferred parents up to the root and the root can route to it.
 func (c *convergence) done() bool {
 	root := c.r.stations[0].n
-	for i, s := range c.r.stations {
+	n := len(c.r.stations)
+	if len(c.upOK) != n {
+		c.upOK = make([]uint32, n)
+	}
+	c.gen++
+	c.upOK[0] = c.gen
+	for i := range c.r.stations {
 		if i == 0 || !c.reach[i] {
 			continue
 		}
-		st, ok := s.n.RPLState()
+		if !c.chainUp(i) || !root.CanRoute(c.r.globals[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// chainUp reports whether node i's preferred parents lead through live
+// nodes to the root, remembering the nodes found so in this pass.
+func (c *convergence) chainUp(i int) bool {
+	for hops := 0; hops < len(c.r.stations); hops++ {
+		if c.upOK[i] == c.gen {
+			return true
+		}
+		st, ok := c.r.stations[i].n.RPLState()
 		if !ok || !st.Joined || !st.Parent.IsValid() {
 			return false
 		}
@@ -402,11 +429,9 @@ func (c *convergence) done() bool {
 		if !ok || !c.alive[p] {
 			return false
 		}
-		if !root.CanRoute(c.r.globals[i]) {
-			return false
-		}
+		i = p
 	}
-	return true
+	return false // a loop
 }
 
 // check runs every second of virtual time until (re)converged.
