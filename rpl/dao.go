@@ -11,10 +11,16 @@ const lifetimeInfinite = 0xFF
 // scheduleDAO plans a DAO after DAODelay (jittered), unless one is planned
 // already.
 func (e *Engine) scheduleDAO(now time.Time) {
+	e.scheduleDAOIn(now, e.cfg.DAODelay)
+}
+
+// scheduleDAOIn schedules this node's DAO after a mean delay d (jittered
+// ±50 %), unless one is due earlier.
+func (e *Engine) scheduleDAOIn(now time.Time, d time.Duration) {
 	if e.root {
 		return
 	}
-	if t := now.Add(e.jitter(e.cfg.DAODelay)); e.daoAt.IsZero() || t.Before(e.daoAt) {
+	if t := now.Add(e.jitter(d)); e.daoAt.IsZero() || t.Before(e.daoAt) {
 		e.daoAt = t
 	}
 }
@@ -175,8 +181,15 @@ func (e *Engine) pollPending(now time.Time) {
 			if p.own {
 				// Try again soon, well before the route expires: until
 				// a DAO gets through, the root cannot reach this node.
+				// Each failure in a row doubles the wait (1, 2, 4 ...
+				// minutes up to a quarter of the route lifetime): a
+				// root whose neighbourhood is saturated answers a
+				// fraction of the DAOs, and every node retrying each
+				// minute kept a 3,000-node mesh from converging.
+				e.daoFails = min(e.daoFails+1, 16)
 				if per := e.refreshPeriod(); per > 0 {
-					e.refreshAt = now.Add(e.jitter(min(per/8, time.Minute)))
+					wait := max(min(time.Minute<<(e.daoFails-1), per/4), min(per/8, time.Minute))
+					e.refreshAt = now.Add(e.jitter(wait))
 				}
 				e.daoFailed(now)
 			}
@@ -188,15 +201,27 @@ func (e *Engine) pollPending(now time.Time) {
 		}
 		p.tries++
 		// Back off exponentially, with jitter: a DAO-ACK that is late
-		// on a loaded mesh is not helped by more DAOs, and at a large
-		// mesh's start every DAO crosses the root's neighbourhood at
-		// once; retries at a fixed pace kept it saturated.
-		p.at = now.Add(e.jitter(e.cfg.DAOAckTimeout << min(p.tries, 3)))
+		// on a loaded mesh is not helped by more DAOs. A non-storing
+		// DAO crosses the DODAG, and at a large mesh's start every one
+		// crosses the root's neighbourhood: retries every 20 s kept a
+		// 3,000-node mesh saturated, and doubling to 160 s sends a
+		// quarter fewer DAOs there. A storing DAO goes one hop, and
+		// its failure is what moves a node off a one-way link, so its
+		// backoff stops at 40 s.
+		p.at = now.Add(e.jitter(e.cfg.DAOAckTimeout << min(p.tries, e.daoBackoffCap())))
 		e.counters.DAORetransmits++
 		e.counters.DAOSent++
 		m := e.queue(p.ob)
 		m.buf = append(m.buf, p.buf...)
 	}
+}
+
+// daoBackoffCap is how many times the DAO-ACK wait doubles.
+func (e *Engine) daoBackoffCap() int {
+	if e.mop == MOPStoring {
+		return 3
+	}
+	return 5
 }
 
 // refreshPending drops from a storing-mode DAO about to be retransmitted
@@ -513,6 +538,9 @@ func (e *Engine) handleDAOACK(a *DAOACK) error {
 	found := false
 	for i := range e.pend {
 		if p := &e.pend[i]; p.used && p.seq == a.Sequence {
+			if p.own {
+				e.daoFails = 0
+			}
 			p.used, found = false, true
 			break
 		}

@@ -405,7 +405,15 @@ func (e *Engine) selectParent(now time.Time) {
 				e.joinDIOAt = now.Add(e.randUpTo(e.cfg.JoinDIODelay))
 			}
 		}
-		e.scheduleDAO(now)
+		if joining || e.mop == MOPStoring {
+			e.scheduleDAO(now)
+		} else {
+			// A non-storing DAO crosses the whole DODAG to the root,
+			// and the old parent still forwards down meanwhile: a node
+			// that switches again soon sends one DAO, not one per
+			// switch (on a congested mesh switches come in bursts).
+			e.scheduleDAOIn(now, e.cfg.SwitchDAODelay)
+		}
 	}
 	old := e.rank
 	e.rank = rank

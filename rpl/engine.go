@@ -131,14 +131,18 @@ type Config struct {
 	// NoDAOACK stops requesting DAO-ACKs (the K flag).
 	NoDAOACK bool
 	// DAOAckTimeout is the wait for a DAO-ACK before the first retry (5 s);
-	// it doubles for each of the next three and stays there, and the
-	// retries' waits are jittered by ±50 %.
+	// it doubles for each retry up to 32 times (non-storing) or 8 times
+	// (storing) the first, and the retries' waits are jittered by ±50 %.
 	DAOAckTimeout time.Duration
 	// DAORetries is the number of DAO retransmissions (5).
 	DAORetries int
 	// DAODelay is the mean delay before a DAO after a change (1 s,
 	// RFC 6550's DEFAULT_DAO_DELAY, jittered ±50 %).
 	DAODelay time.Duration
+	// SwitchDAODelay is the mean delay before the DAO that announces a
+	// new preferred parent in non-storing mode (10 s, jittered ±50 %);
+	// joining uses DAODelay.
+	SwitchDAODelay time.Duration
 	// DISInterval is the first DIS delay while joining (1 s); it doubles
 	// up to DISMaxInterval (10 min). A new MLE link (LinkChanged) starts
 	// the doubling again, and the neighbours' DIOs reach a node that has
@@ -302,6 +306,7 @@ type Engine struct {
 	daoAt       time.Time
 	pend        []pendingDAO // DAOs sent with the K flag, awaiting a DAO-ACK
 	refreshAt   time.Time
+	daoFails    int // this node's own DAOs that failed in a row
 	checkAt     time.Time
 	joinDIOAt   time.Time // the early DIO after joining
 	daoSeq      Lollipop
@@ -333,19 +338,20 @@ type Engine struct {
 
 // Defaults.
 const (
-	defaultDAOAckTimeout = 5 * time.Second
-	defaultDAORetries    = 5
-	defaultDAODelay      = time.Second
-	defaultJoinDIODelay  = time.Second
-	defaultDIS           = time.Second
-	defaultDISMax        = 10 * time.Minute
-	defaultMaxParents    = 8
-	defaultMaxRoutes     = 1024
-	defaultMaxPending    = 16
-	defaultParentCheck   = 15 * time.Second
-	defaultSwitchDelay   = 10 * time.Second
-	hopLimitLink         = 255
-	hopLimitE2E          = 64
+	defaultDAOAckTimeout  = 5 * time.Second
+	defaultDAORetries     = 5
+	defaultDAODelay       = time.Second
+	defaultJoinDIODelay   = time.Second
+	defaultDIS            = time.Second
+	defaultSwitchDAODelay = 10 * time.Second
+	defaultDISMax         = 10 * time.Minute
+	defaultMaxParents     = 8
+	defaultMaxRoutes      = 1024
+	defaultMaxPending     = 16
+	defaultParentCheck    = 15 * time.Second
+	defaultSwitchDelay    = 10 * time.Second
+	hopLimitLink          = 255
+	hopLimitE2E           = 64
 	// maxSourceRouteHops bounds a computed source route; a longer DAO
 	// parent chain is treated as a loop.
 	maxSourceRouteHops = 64
@@ -371,6 +377,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	def(&cfg.DAOAckTimeout, defaultDAOAckTimeout)
 	def(&cfg.DAODelay, defaultDAODelay)
+	def(&cfg.SwitchDAODelay, defaultSwitchDAODelay)
 	def(&cfg.DISInterval, defaultDIS)
 	def(&cfg.DISMaxInterval, defaultDISMax)
 	def(&cfg.ParentCheck, defaultParentCheck)

@@ -279,14 +279,14 @@ func TestDAOACKRetriesAndFailure(t *testing.T) {
 	s.link(0, 1, 128)
 	s.filter = func(from, to int, c Code) bool { return c != CodeDAOACK }
 	s.start()
-	// The DAO and its 5 retries wait 5 s and then 10, 20, 40, 40 and
-	// 40 s ± 50 % for a DAO-ACK: 80 to 230 s from the join.
+	// The DAO and its 5 retries wait 5 s and then 10, 20, 40, 80 and
+	// 160 s ± 50 % for a DAO-ACK: 160 to 470 s from the join.
 	start := s.now
-	for s.nodes[1].e.Counters().DAOFailures == 0 && s.now.Sub(start) < 5*time.Minute {
+	for s.nodes[1].e.Counters().DAOFailures == 0 && s.now.Sub(start) < 10*time.Minute {
 		s.run(time.Second)
 	}
-	if d := s.now.Sub(start); d < 80*time.Second || d > 235*time.Second {
-		t.Errorf("the DAO failed %v after the start, want 80 to 235 s", d)
+	if d := s.now.Sub(start); d < 160*time.Second || d > 475*time.Second {
+		t.Errorf("the DAO failed %v after the start, want 160 to 475 s", d)
 	}
 	c := s.nodes[1].e.Counters()
 	if c.DAORetransmits != 5 || c.DAOFailures != 1 || c.DAOSent != 6 {
@@ -479,5 +479,83 @@ func TestRankRiseReachesChildren(t *testing.T) {
 				t.Errorf("node 1 sent %d DIOs in 10 minutes after a small rank rise, want at most 2", n)
 			}
 		})
+	}
+}
+
+// TestDAOFailureBackoff checks that a node whose DAOs keep failing waits
+// longer after each failure before it tries again: 1 minute, then 2
+// (±50 %), so that a root whose neighbourhood is saturated is not kept so
+// by every node retrying each minute.
+func TestDAOFailureBackoff(t *testing.T) {
+	s := newSimNet(t, 2, netOpts{params: DefaultDODAGParams(testPrefix), seed: 3})
+	s.link(0, 1, 128)
+	s.filter = func(from, to int, c Code) bool { return c != CodeDAOACK }
+	s.start()
+	c := func() Counters { return s.nodes[1].e.Counters() }
+	until := func(cond func() bool) time.Time {
+		t.Helper()
+		for start := s.now; !cond(); s.run(time.Second) {
+			if s.now.Sub(start) > 30*time.Minute {
+				t.Fatal("timed out")
+			}
+		}
+		return s.now
+	}
+	for i, want := range []time.Duration{time.Minute, 2 * time.Minute} {
+		failures := c().DAOFailures
+		failed := until(func() bool { return c().DAOFailures > failures })
+		sent := c().DAOSent
+		next := until(func() bool { return c().DAOSent > sent })
+		if gap := next.Sub(failed); gap < want/2-time.Second || gap > want*3/2+time.Second {
+			t.Errorf("failure %d: next DAO %v later, want %v ± 50 %%", i+1, gap, want)
+		}
+	}
+	// An acknowledged DAO ends the backoff.
+	s.filter = nil
+	until(func() bool { return c().DAOACKReceived > 0 })
+	if f := s.nodes[1].e.daoFails; f != 0 {
+		t.Errorf("%d failures in a row remembered after a DAO-ACK", f)
+	}
+}
+
+// TestSwitchDAODelay checks that a non-storing router announces a new
+// parent after SwitchDAODelay (10 s ± 50 %), not DAODelay: its old parent
+// still forwards meanwhile, and a node that switches again soon sends one
+// DAO for both switches.
+func TestSwitchDAODelay(t *testing.T) {
+	s := newSimNet(t, 4, netOpts{params: DefaultDODAGParams(testPrefix), seed: 5})
+	s.link(0, 1, 128)
+	s.link(0, 2, 128)
+	s.link(1, 3, 128)
+	s.link(2, 3, 140)
+	s.start()
+	s.run(time.Minute)
+	if pa, _ := s.nodes[3].e.Parent(); pa != testLL(1) {
+		t.Fatalf("node 3 parent %v, want node 1", pa)
+	}
+	sent := s.nodes[3].e.Counters().DAOSent
+	s.link(1, 3, 600) // node 1 becomes far worse than node 2
+	s.nodes[3].e.LinkChanged(s.now)
+	s.drain(3)
+	for start := s.now; ; s.run(100 * time.Millisecond) {
+		if pa, _ := s.nodes[3].e.Parent(); pa == testLL(2) {
+			break
+		}
+		if s.now.Sub(start) > time.Minute {
+			t.Fatal("node 3 did not switch to node 2")
+		}
+	}
+	if s.nodes[3].e.Counters().DAOSent != sent {
+		t.Fatal("a DAO went out at the switch")
+	}
+	start := s.now
+	for s.nodes[3].e.Counters().DAOSent == sent {
+		s.run(100 * time.Millisecond)
+		if s.now.Sub(start) > time.Minute {
+			t.Fatal("no DAO within a minute of the switch")
+		}
+	}
+	if d := s.now.Sub(start); d < 5*time.Second || d > 15*time.Second+200*time.Millisecond {
+		t.Errorf("DAO %v after the switch, want 5 to 15 s", d)
 	}
 }
