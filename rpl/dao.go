@@ -149,7 +149,7 @@ func (e *Engine) queueDAO(now time.Time, dst, src netip.Addr, hl uint8, own bool
 	for i := range e.pend {
 		if p := &e.pend[i]; !p.used {
 			*p = pendingDAO{used: true, own: own, seq: e.fwdDAO.Sequence, ob: ob,
-				buf: append(p.buf[:0], b...), at: now.Add(e.cfg.DAOAckTimeout)}
+				buf: append(p.buf[:0], b...), at: now.Add(e.daoAckWait())}
 			break
 		}
 	}
@@ -208,12 +208,27 @@ func (e *Engine) pollPending(now time.Time) {
 		// quarter fewer DAOs there. A storing DAO goes one hop, and
 		// its failure is what moves a node off a one-way link, so its
 		// backoff stops at 40 s.
-		p.at = now.Add(e.jitter(e.cfg.DAOAckTimeout << min(p.tries, e.daoBackoffCap())))
+		p.at = now.Add(e.jitter(e.daoAckWait() << min(p.tries, e.daoBackoffCap())))
 		e.counters.DAORetransmits++
 		e.counters.DAOSent++
 		m := e.queue(p.ob)
 		m.buf = append(m.buf, p.buf...)
 	}
+}
+
+// daoAckWait is the first wait for a DAO-ACK: DAOAckTimeout, and in
+// non-storing mode DAOAckPerHop more for each DAGRank step below the root
+// (about a hop of ETX 1): the DAO and its DAO-ACK cross the DODAG both
+// ways, and at 40 hops a loaded mesh takes longer than 5 s; every
+// retransmission sent before the DAO-ACK could arrive is load on the
+// root's neighbourhood.
+func (e *Engine) daoAckWait() time.Duration {
+	w := e.cfg.DAOAckTimeout
+	if e.mop == MOPNonStoring && e.rank != InfiniteRank {
+		// The root's DAGRank is 1.
+		w += time.Duration(max(DAGRank(e.rank, e.conf.MinHopRankIncrease), 1)-1) * e.cfg.DAOAckPerHop
+	}
+	return w
 }
 
 // daoBackoffCap is how many times the DAO-ACK wait doubles.

@@ -134,6 +134,9 @@ type Config struct {
 	// it doubles for each retry up to 32 times (non-storing) or 8 times
 	// (storing) the first, and the retries' waits are jittered by ±50 %.
 	DAOAckTimeout time.Duration
+	// DAOAckPerHop is added to the first DAO-ACK wait of a non-storing
+	// router for each DAGRank step below the root (200 ms).
+	DAOAckPerHop time.Duration
 	// DAORetries is the number of DAO retransmissions (5).
 	DAORetries int
 	// DAODelay is the mean delay before a DAO after a change (1 s,
@@ -339,6 +342,7 @@ type Engine struct {
 // Defaults.
 const (
 	defaultDAOAckTimeout  = 5 * time.Second
+	defaultDAOAckPerHop   = 200 * time.Millisecond
 	defaultDAORetries     = 5
 	defaultDAODelay       = time.Second
 	defaultJoinDIODelay   = time.Second
@@ -376,6 +380,7 @@ func New(cfg Config) (*Engine, error) {
 		}
 	}
 	def(&cfg.DAOAckTimeout, defaultDAOAckTimeout)
+	def(&cfg.DAOAckPerHop, defaultDAOAckPerHop)
 	def(&cfg.DAODelay, defaultDAODelay)
 	def(&cfg.SwitchDAODelay, defaultSwitchDAODelay)
 	def(&cfg.DISInterval, defaultDIS)

@@ -559,3 +559,30 @@ func TestSwitchDAODelay(t *testing.T) {
 		t.Errorf("DAO %v after the switch, want 5 to 15 s", d)
 	}
 }
+
+// TestDAOAckWaitGrowsWithDepth checks the first DAO-ACK wait: 5 s plus
+// 200 ms per DAGRank step in non-storing mode, where DAO and DAO-ACK cross
+// the DODAG; 5 s in storing mode, where the DAO goes one hop.
+func TestDAOAckWaitGrowsWithDepth(t *testing.T) {
+	for _, mop := range []MOP{MOPNonStoring, MOPStoring} {
+		p := DefaultDODAGParams(testPrefix)
+		p.MOP = mop
+		s := newSimNet(t, 6, netOpts{params: p, seed: 1})
+		for i := range 5 {
+			s.link(i, i+1, 128)
+		}
+		s.start()
+		s.run(2 * time.Minute)
+		s.checkConverged(t)
+		for i, want := range []time.Duration{5200, 5400, 5600, 5800, 6000} {
+			want *= time.Millisecond
+			if mop == MOPStoring {
+				want = 5 * time.Second
+			}
+			if got := s.nodes[i+1].e.daoAckWait(); got != want {
+				t.Errorf("%v: node %d (DAGRank %d) waits %v, want %v", mop, i+1,
+					DAGRank(s.nodes[i+1].e.Rank(), p.MinHopRankIncrease), got, want)
+			}
+		}
+	}
+}

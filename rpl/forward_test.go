@@ -282,8 +282,11 @@ func TestRandomMeshes(t *testing.T) {
 	}
 }
 
-// TestLossyMeshes loses 15 % of the control messages on every link: DIS
-// backoff, Trickle and DAO-ACK retries still bring every node in.
+// TestLossyMeshes loses 15 % of the control messages on every link (no
+// link-layer retries here: a DAO and its DAO-ACK over six hops get through
+// one time in seven): DIS backoff, Trickle and DAO-ACK retries still bring
+// every node in. The DAO retries back off to minutes, as they must on a
+// congested mesh, so this takes up to 20 minutes.
 func TestLossyMeshes(t *testing.T) {
 	for _, pr := range profiles() {
 		t.Run(pr.name, func(t *testing.T) {
@@ -291,7 +294,7 @@ func TestLossyMeshes(t *testing.T) {
 				s := randomMesh(t, 40, seed+100, pr.params)
 				s.loss = 0.15
 				s.start()
-				s.run(10 * time.Minute)
+				s.run(20 * time.Minute)
 				s.checkConverged(t)
 				var retries uint64
 				for _, n := range s.nodes {
