@@ -2,10 +2,12 @@ package node
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/meshgw/meshgw/mle"
 	"github.com/meshgw/meshgw/node/txpower"
+	"github.com/meshgw/meshgw/radio"
 	"github.com/meshgw/meshgw/wpan"
 )
 
@@ -50,6 +52,14 @@ type power struct {
 	level int8 // the node level last applied to the radio
 	bcast int8 // the broadcast level last applied to MLE
 
+	// costs holds the radio's supply current at each allowed level
+	// (ascending, as the controller's levels), and ref the one at the
+	// level nearest 0 dBm; nil when the radio does not say. With them an
+	// adaptive node weighs the link metric it gives RPL (linkWeight).
+	levels []int8
+	costs  []float64
+	ref    float64
+
 	parent    wpan.ExtAddr // the parent the controller was told about
 	hasParent bool
 	rolesAt   time.Time // n.pinAt when the next hops were last synced
@@ -73,10 +83,73 @@ func (n *Node) newPower() error {
 	}
 	lv := ctl.Levels()
 	n.pwr = &power{c: ctl, top: lv[len(lv)-1], level: ctl.Level(), bcast: ctl.BroadcastLevel()}
+	if n.port != nil && ctl.Policy() == txpower.Adaptive {
+		n.pwr.setCosts(n.port.Capabilities(), lv)
+	}
 	if n.mle != nil {
 		n.mle.SetTxPower(n.pwr.bcast)
 	}
 	return nil
+}
+
+// setCosts takes the supply current of each allowed level from the
+// radio's capabilities, when it lists them for every level.
+func (p *power) setCosts(caps radio.Capabilities, levels []int8) {
+	if len(caps.TxCurrentsMA) != len(caps.TxPowers) {
+		return
+	}
+	costs := make([]float64, len(levels))
+	for i, l := range levels {
+		j := slices.Index(caps.TxPowers, l)
+		if j < 0 || !(caps.TxCurrentsMA[j] > 0) {
+			return
+		}
+		costs[i] = caps.TxCurrentsMA[j]
+	}
+	ref, best := costs[0], int(levels[0])*int(levels[0])
+	for i, l := range levels {
+		if d := int(l) * int(l); d < best {
+			ref, best = costs[i], d
+		}
+	}
+	p.levels, p.costs, p.ref = levels, costs, ref
+}
+
+// maxWeightedETX caps a link metric raised by linkWeight (ETX 3, times
+// 128): below MRHOF's MaxLinkMetric (4) and OF0's largest usable step
+// (ETX 11/3), so that power alone never makes a link unusable.
+const maxWeightedETX = 3 * ETXDivisorRPL
+
+// linkWeight returns how much more energy a frame to ext costs than one at
+// the reference level (the one nearest 0 dBm): the supply current at the
+// least level that gives the link the target margin, by the margin the
+// neighbour reports, over the reference current, and at least 1. A
+// neighbour without a report counts at the highest level. ok is false
+// when the node does not weigh links (no power control, fixed policy, or
+// a radio that does not list its currents).
+//
+// RPL's objective functions then see each link's ETX times its weight:
+// with the nRF52840, one hop that needs +8 dBm (16.4 mA) costs as much as
+// 2.6 hops at 0 dBm (6.4 mA), and the DODAG grows over the links that
+// need less power, which is where adaptive power saves energy; ranked by
+// ETX alone, every link that is loss-free at the highest level looks
+// equally good, and the longest ones win.
+func (n *Node) linkWeight(ext wpan.ExtAddr) (float64, bool) {
+	p := n.pwr
+	if p == nil || p.costs == nil {
+		return 0, false
+	}
+	q := len(p.levels) - 1
+	if st, ok := p.c.Link(ext); ok && st.HasMargin {
+		need := int(p.top) - int(st.MarginAtMaxDB) + int(p.c.TargetDB())
+		for i, l := range p.levels {
+			if int(l) >= need {
+				q = i
+				break
+			}
+		}
+	}
+	return max(p.costs[q]/p.ref, 1), true
 }
 
 // radioPower is the power the radio is configured with: the controller's

@@ -2,6 +2,7 @@ package node
 
 import (
 	"errors"
+	"math"
 	"net/netip"
 	"slices"
 	"testing"
@@ -509,5 +510,68 @@ func BenchmarkPowerSendAck(b *testing.B) {
 	}
 	if s := n.Stats().Power; s.AckReports == 0 {
 		b.Fatalf("no acknowledgment reached the controller: %+v", s)
+	}
+}
+
+// costPort is a powerPort whose radio lists its supply currents (the
+// simulator's nRF52840 table).
+type costPort struct{ powerPort }
+
+func (p *costPort) Capabilities() radio.Capabilities {
+	c := p.powerPort.Capabilities()
+	for _, l := range c.TxPowers {
+		ma := 3.83 + (6.40-3.83)*float64(int(l)+40)/40
+		if l > 0 {
+			ma = 6.40 + (16.40-6.40)*float64(l)/8
+		}
+		c.TxCurrentsMA = append(c.TxCurrentsMA, ma)
+	}
+	return c
+}
+
+// TestLinkWeight checks the energy weight an adaptive node gives a link's
+// metric: the current at the least level that keeps the target margin,
+// over the current at 0 dBm, at least 1; the highest level for a neighbour
+// without a margin report; no weight under the fixed policy or without
+// the radio's currents.
+func TestLinkWeight(t *testing.T) {
+	nb := testConfig(1, nil).Ext
+	now := sim.Epoch
+	newNode := func(pol txpower.Policy, port radio.Port) *Node {
+		c := testConfig(0, nil)
+		c.TxPower = &PowerConfig{Policy: pol}
+		n, err := New(c, port)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.Poll(now)
+		return n
+	}
+	n := newNode(txpower.Adaptive, new(costPort))
+	if w, ok := n.linkWeight(nb); !ok || math.Abs(w-16.40/6.40) > 1e-9 {
+		t.Errorf("no margin report: weight %v (%v), want %v (+8 dBm)", w, ok, 16.40/6.40)
+	}
+	for _, c := range []struct {
+		margin0 int8 // margin the neighbour reports, normalised to 0 dBm
+		want    float64
+	}{
+		{20, 1},                       // needs -8 dBm: cheaper than 0 dBm, weight 1
+		{10, 1},                       // needs 0 dBm
+		{5, (6.40 + 10*5/8.0) / 6.40}, // needs +5 dBm
+		{2, 16.40 / 6.40},             // needs +8 dBm
+	} {
+		for range 40 {
+			now = now.Add(time.Second)
+			n.powerMargin(now, nb, c.margin0)
+		}
+		if w, ok := n.linkWeight(nb); !ok || math.Abs(w-c.want) > 0.01 {
+			t.Errorf("margin %d dB at 0 dBm: weight %.3f (%v), want %.3f", c.margin0, w, ok, c.want)
+		}
+	}
+	if _, ok := newNode(txpower.Fixed, new(costPort)).linkWeight(nb); ok {
+		t.Error("the fixed policy weighs links")
+	}
+	if _, ok := newNode(txpower.Adaptive, new(powerPort)).linkWeight(nb); ok {
+		t.Error("links weighed without the radio's currents")
 	}
 }

@@ -40,6 +40,7 @@ const ETXDivisorRPL = rpl.ETXDivisor
 // established links, reported with hysteresis.
 type mleMetrics struct {
 	e        *mle.Engine
+	n        *Node
 	reported map[wpan.ExtAddr]uint16
 }
 
@@ -61,6 +62,9 @@ func (m *mleMetrics) LinkETX(a netip.Addr) (uint16, bool) {
 	etx := uint16(min(max(li.ETX, ETXDivisorRPL), 0xffff))
 	if !li.ETXValid {
 		etx = mle.ETXInit
+	}
+	if w, ok := m.n.linkWeight(ext); ok && w > 1 && etx < maxWeightedETX {
+		etx = uint16(min(float64(etx)*w, maxWeightedETX))
 	}
 	if r, ok := m.reported[ext]; ok && li.ETXValid && absDiff16(etx, r) < etxHysteresis {
 		return r, true
@@ -87,7 +91,7 @@ func (n *Node) newRPL() error {
 		c.Rand = rand.New(rand.NewChaCha8(seed))
 	}
 	if c.Metrics == nil && n.mle != nil {
-		c.Metrics = &mleMetrics{e: n.mle, reported: make(map[wpan.ExtAddr]uint16)}
+		c.Metrics = &mleMetrics{e: n.mle, n: n, reported: make(map[wpan.ExtAddr]uint16)}
 	}
 	e, err := rpl.New(c)
 	if err != nil {

@@ -141,6 +141,10 @@ type Capabilities struct {
 	EnergyScan bool // implements EnergyScanner
 	// TxPowers lists the supported transmit power levels in dBm, ascending.
 	TxPowers []int8
+	// TxCurrentsMA, when known, holds the supply current in mA while
+	// sending at each TxPowers level (same order); nil otherwise. Power
+	// control weighs routes by it.
+	TxCurrentsMA []float64
 	// Channels lists the supported channels.
 	Channels []uint8
 }

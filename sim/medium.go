@@ -206,6 +206,7 @@ type node struct {
 
 	counters    nodeCounters
 	capsPowers  []int8
+	capsMA      []float64
 	capChannels []uint8
 }
 
@@ -300,9 +301,11 @@ func New(topo Topology, cfg Config) (*Medium, error) {
 		nowT:     Epoch,
 	}
 	powers := make([]int8, 0, len(cfg.Radio.Levels))
+	currents := make([]float64, 0, len(cfg.Radio.Levels))
 	for _, l := range cfg.Radio.Levels {
 		m.levelMA[l.DBm] = l.CurrentMA
 		powers = append(powers, l.DBm)
+		currents = append(currents, l.CurrentMA)
 	}
 	channels := make([]uint8, 0, 16)
 	for c := uint8(11); c <= 26; c++ {
@@ -323,6 +326,7 @@ func New(topo Topology, cfg Config) (*Medium, error) {
 		n.ackEv = event{idx: -1, kind: evAckSend, n: n}
 		n.endEv = event{idx: -1, kind: evAirEnd, em: &n.emitter, n: n}
 		n.capsPowers = powers
+		n.capsMA = currents
 		n.capChannels = channels
 		n.lastPoll = -1
 	}

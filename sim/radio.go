@@ -29,11 +29,12 @@ func (r *Radio) Config() radio.Config { return r.n.cfg }
 // radio's power levels and channels 11–26.
 func (r *Radio) Capabilities() radio.Capabilities {
 	return radio.Capabilities{
-		AutoAck:  true,
-		Retries:  true,
-		CSMA:     true,
-		TxPowers: slices.Clone(r.n.capsPowers),
-		Channels: slices.Clone(r.n.capChannels),
+		AutoAck:      true,
+		Retries:      true,
+		CSMA:         true,
+		TxPowers:     slices.Clone(r.n.capsPowers),
+		TxCurrentsMA: slices.Clone(r.n.capsMA),
+		Channels:     slices.Clone(r.n.capChannels),
 	}
 }
 
