@@ -364,3 +364,42 @@ func TestEngineAdvertisesPinnedLinks(t *testing.T) {
 		t.Fatalf("the unpinned links were not rotated through: %v", seen)
 	}
 }
+
+// TestEngineRevalidate checks that Revalidate ends a link to a neighbour
+// that no longer answers within seconds (not LinkTimeout), keeps one that
+// answers, and refuses a neighbour without a link.
+func TestEngineRevalidate(t *testing.T) {
+	a, b := newTestEngine(t, 1, nil), newTestEngine(t, 2, nil)
+	now := pump(a, b, t0.Add(10*time.Second))
+	if !a.Linked(b.cfg.Ext) {
+		t.Fatal("no link")
+	}
+	if a.Revalidate(now, wpan.ExtAddrFromUint64(99)) {
+		t.Error("Revalidate accepted a neighbour without a link")
+	}
+	// b answers: the link stays.
+	if !a.Revalidate(now, b.cfg.Ext) {
+		t.Fatal("Revalidate refused the neighbour")
+	}
+	now = pump(a, b, now.Add(20*time.Second))
+	if !a.Linked(b.cfg.Ext) {
+		t.Fatal("a link whose neighbour answered ended")
+	}
+	// b is gone: a's requests go nowhere.
+	start := now
+	if !a.Revalidate(now, b.cfg.Ext) {
+		t.Fatal("Revalidate refused the neighbour")
+	}
+	for a.Linked(b.cfg.Ext) && now.Sub(start) < a.cfg.LinkTimeout/2 {
+		now = a.Deadline()
+		a.Poll(now)
+		for _, ok := a.PopOutbound(); ok; _, ok = a.PopOutbound() {
+		}
+	}
+	if a.Linked(b.cfg.Ext) {
+		t.Fatalf("the link to a silent neighbour survived %v of re-validation", now.Sub(start))
+	}
+	if d := now.Sub(start); d > 20*time.Second {
+		t.Errorf("a silent neighbour's link ended after %v, want within 20 s", d)
+	}
+}

@@ -385,6 +385,22 @@ func (e *Engine) Refresh(now time.Time, ext wpan.ExtAddr) bool {
 	return true
 }
 
+// Revalidate checks the link with ext at once, as after three quarters of
+// LinkTimeout without a message: a unicast Link Request with retries
+// (about 12 s in all), and the link ends if nothing answers. The node calls
+// it when frames to a neighbour it depends on go unacknowledged, so that a
+// dead neighbour is known in seconds rather than at LinkTimeout. It
+// reports false when there is no link with ext.
+func (e *Engine) Revalidate(now time.Time, ext wpan.ExtAddr) bool {
+	e.start(now)
+	if !e.Linked(ext) {
+		return false
+	}
+	e.startRequest(now, ext, true)
+	e.schedule(now)
+	return true
+}
+
 // Poll runs the timers that are due at now.
 func (e *Engine) Poll(now time.Time) {
 	e.start(now)

@@ -304,9 +304,12 @@ func (n *Node) rplLinkUp(now time.Time) {
 }
 
 // parentFailed lets RPL re-run parent selection at once when a frame to
-// the preferred parent went unacknowledged: MLE has just raised the
-// link's ETX, and waiting for the next periodic check would keep
-// sending into a failing link.
+// the preferred parent went unacknowledged after every retry round: MLE
+// has just raised the link's ETX, and waiting for the next periodic check
+// would keep sending into a failing link. It also has MLE re-validate the
+// link, which ends it within seconds if the parent is gone; the ETX alone
+// takes several lost frames to move the parent (the current one keeps
+// its place until another is better by the switch threshold).
 func (n *Node) parentFailed(now time.Time, dst wpan.Addr) {
 	if n.rpl == nil || !n.hasParent {
 		return
@@ -317,4 +320,9 @@ func (n *Node) parentFailed(now time.Time, dst wpan.Addr) {
 	}
 	n.rpl.LinkChanged(now)
 	n.drainRPL(now)
+	if n.mle != nil && n.mle.Revalidate(now, ext) {
+		// The link may be dead (the parent stopped): MLE finds out in
+		// seconds, and the link's end takes the parent from RPL.
+		n.drainMLE(now)
+	}
 }

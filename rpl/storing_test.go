@@ -289,3 +289,26 @@ func TestRankRiseMarksNeighboursStale(t *testing.T) {
 		t.Errorf("parent %v after node 2 advertised again, want node 2", got)
 	}
 }
+
+// TestLostChildRequestsDAOs checks that a storing router that loses the
+// routes behind a child asks its children for fresh DAOs (a new DTSN): the
+// targets may have moved to another child that announced them before and
+// has nothing new to say.
+func TestLostChildRequestsDAOs(t *testing.T) {
+	s := newSimNet(t, 4, netOpts{params: storingParams(), seed: 3})
+	for i := range 3 {
+		s.link(i, i+1, 128)
+	}
+	s.start()
+	s.run(time.Minute)
+	s.checkConverged(t)
+	before := s.nodes[1].e.State().DTSN
+	s.nodes[1].e.NeighborLost(s.now, testLL(3)) // not a next hop: no routes withdrawn
+	if got := s.nodes[1].e.State().DTSN; got != before {
+		t.Fatalf("DTSN %v after losing a neighbour that was no next hop, want %v", got, before)
+	}
+	s.nodes[1].e.NeighborLost(s.now, testLL(2))
+	if got := s.nodes[1].e.State().DTSN; got == before {
+		t.Fatal("DTSN unchanged after the routes behind a lost child were withdrawn")
+	}
+}
