@@ -320,9 +320,19 @@ func (n *Node) parentFailed(now time.Time, dst wpan.Addr) {
 	}
 	n.rpl.LinkChanged(now)
 	n.drainRPL(now)
-	if n.mle != nil && n.mle.Revalidate(now, ext) {
+	if n.mle == nil {
+		return
+	}
+	if li, ok := n.mle.Link(ext); ok && now.Sub(li.LastHeard) >= parentQuiet && n.mle.Revalidate(now, ext) {
 		// The link may be dead (the parent stopped): MLE finds out in
-		// seconds, and the link's end takes the parent from RPL.
+		// seconds, and the link's end takes the parent from RPL. A
+		// parent heard from lately is alive and only busy: on a
+		// congested mesh, re-validating it would end links that carry
+		// traffic.
 		n.drainMLE(now)
 	}
 }
+
+// parentQuiet is how long the preferred parent must have been silent
+// before a lost frame to it has MLE re-validate the link.
+const parentQuiet = 5 * time.Second
