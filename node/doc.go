@@ -62,8 +62,14 @@
 // MAC address in its interface identifier) → lowpan compression and
 // fragmentation into the payload budget of a secured frame → wpan seal and
 // encode with the next frame counter → a bounded transmit queue, one frame
-// in flight at the radio; a fragment that is not acknowledged aborts the rest
-// of its datagram.
+// in flight at the radio. A frame the radio gave up on (no acknowledgment
+// after its retries, or a busy channel) goes to the radio again after a
+// random backoff that doubles per round (Config.LinkRetries, 10–20, 20–40
+// and 40–80 ms): the radio's retries follow each other within
+// milliseconds and fail together against one burst. A fragment that fails
+// every round aborts the rest of its datagram. A frame to the preferred
+// parent that fails every round makes RPL re-select at once and, when the
+// parent has been silent for 5 s, has MLE re-validate the link.
 //
 // # Transmit power
 //
@@ -87,6 +93,10 @@
 // 0 dBm, passed to the controller as the margin at its highest level). MLE
 // declares the broadcast level in the Tx Power TLV of the node's
 // Advertisements.
+// When the radio lists its supply current per level
+// (radio.Capabilities.TxCurrentsMA), an adaptive node hands RPL each
+// link's ETX times the current at the level the link needs over the
+// current at 0 dBm, so that the DODAG prefers links that need less power.
 // The node's Deadline includes the controller's and Poll runs it;
 // Node.TxPower and Node.AppendPowerLinks expose its state.
 package node
