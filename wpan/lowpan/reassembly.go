@@ -107,6 +107,9 @@ func (r *Reassembler) Pending() (datagrams, bytes int) {
 // Deadline returns when the oldest incomplete datagram times out; ok is
 // false when none is pending.
 func (r *Reassembler) Deadline() (t time.Time, ok bool) {
+	if r.inUse == 0 {
+		return t, false // the common case: nothing being reassembled
+	}
 	for i := range r.slots {
 		s := &r.slots[i]
 		if s.used && (!ok || s.start.Before(t)) {
