@@ -323,7 +323,7 @@ func (n *Node) parentFailed(now time.Time, dst wpan.Addr) {
 	if n.mle == nil {
 		return
 	}
-	if li, ok := n.mle.Link(ext); ok && now.Sub(li.LastHeard) >= parentQuiet && n.mle.Revalidate(now, ext) {
+	if li, ok := n.mle.Link(ext); ok && now.Sub(li.LastHeard) >= parentQuiet && li.ETX <= revalidateETX && n.mle.Revalidate(now, ext) {
 		// The link may be dead (the parent stopped): MLE finds out in
 		// seconds, and the link's end takes the parent from RPL. A
 		// parent heard from lately is alive and only busy: on a
@@ -336,3 +336,10 @@ func (n *Node) parentFailed(now time.Time, dst wpan.Addr) {
 // parentQuiet is how long the preferred parent must have been silent
 // before a lost frame to it has MLE re-validate the link.
 const parentQuiet = 5 * time.Second
+
+// revalidateETX is the highest link ETX (times 128, counting the frame
+// just lost) at which a lost frame to the parent has MLE re-validate the
+// link: a good link that suddenly carries nothing suggests a dead parent,
+// while losses on a poor or congested link are what its ETX already says.
+// One lost frame raises an ETX of 1.3 to about 2.
+const revalidateETX = 2 * ETXDivisorRPL
