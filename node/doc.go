@@ -69,7 +69,8 @@
 // milliseconds and fail together against one burst. A fragment that fails
 // every round aborts the rest of its datagram. A frame to the preferred
 // parent that fails every round makes RPL re-select at once and, when the
-// parent has been silent for 5 s, has MLE re-validate the link.
+// parent has been silent for 5 s on a link that was good until then, has
+// MLE re-validate the link.
 //
 // # Transmit power
 //
