@@ -376,13 +376,7 @@ func (e *Engine) SetKeySequence(now time.Time, seq uint32) {
 // its Link Accept carries the margin at which it hears this node
 // (LinkInfo.MarginOut). It reports false for an unknown neighbour.
 func (e *Engine) Refresh(now time.Time, ext wpan.ExtAddr) bool {
-	e.start(now)
-	if !e.Linked(ext) {
-		return false
-	}
-	e.startRequest(now, ext, false)
-	e.schedule(now)
-	return true
+	return e.request(now, ext, false)
 }
 
 // Revalidate checks the link with ext at once, as after three quarters of
@@ -392,11 +386,16 @@ func (e *Engine) Refresh(now time.Time, ext wpan.ExtAddr) bool {
 // dead neighbour is known in seconds rather than at LinkTimeout. It
 // reports false when there is no link with ext.
 func (e *Engine) Revalidate(now time.Time, ext wpan.ExtAddr) bool {
+	return e.request(now, ext, true)
+}
+
+// request starts a unicast Link Request to the linked neighbour ext.
+func (e *Engine) request(now time.Time, ext wpan.ExtAddr, revalidate bool) bool {
 	e.start(now)
 	if !e.Linked(ext) {
 		return false
 	}
-	e.startRequest(now, ext, true)
+	e.startRequest(now, ext, revalidate)
 	e.schedule(now)
 	return true
 }

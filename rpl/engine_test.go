@@ -440,10 +440,9 @@ func TestGridConvergenceAndSteadyState(t *testing.T) {
 // TestRankRiseReachesChildren checks that a router whose rank rises to a
 // higher DAGRank tells its children at once (an extra DIO, not a Trickle
 // reset), even when the rise is below the significant-change threshold: a
-// child that keeps
-// a rank at or below its parent's makes every packet between them a rank
-// error, and with Trickle at Imax it would not hear the new rank for up
-// to 17 minutes.
+// child that keeps a rank at or below its parent's makes every packet
+// between them a rank error, and with Trickle at Imax it would not hear the
+// new rank for up to 17 minutes.
 func TestRankRiseReachesChildren(t *testing.T) {
 	for _, pr := range profiles() {
 		t.Run(pr.name, func(t *testing.T) {

@@ -157,6 +157,22 @@ func TestHiddenTerminals(t *testing.T) {
 	}
 }
 
+// tenSenders runs ten nodes in a 2×5 grid with the given spacing, each
+// broadcasting 300 frames at 40 ms ± 10 ms, for 20 s, and returns the
+// medium's metrics.
+func tenSenders(t *testing.T, cfg sim.Config, spacing float64, csma bool) sim.Metrics {
+	t.Helper()
+	m := mustNew(t, sim.Grid(2, 5, spacing), cfg)
+	for id := range sim.NodeID(10) {
+		s := attach(t, m, newStation(m, id, 11).every(time.Duration(id)*time.Millisecond, 40*time.Millisecond))
+		s.jitter = 10 * time.Millisecond
+		s.csma = csma
+		s.count = 300
+	}
+	run(t, m, 20*time.Second)
+	return m.Metrics()
+}
+
 // TestCSMAReducesCollisions: ten nodes that all hear each other send
 // broadcasts at a high load, with and without CSMA-CA.
 func TestCSMAReducesCollisions(t *testing.T) {
@@ -165,15 +181,7 @@ func TestCSMAReducesCollisions(t *testing.T) {
 	for _, csma := range []bool{false, true} {
 		cfg := sim.DefaultConfig()
 		cfg.Seed = 7
-		m := mustNew(t, sim.Grid(2, 5, 3), cfg)
-		for id := range sim.NodeID(10) {
-			s := attach(t, m, newStation(m, id, 11).every(time.Duration(id)*time.Millisecond, 40*time.Millisecond))
-			s.jitter = 10 * time.Millisecond
-			s.csma = csma
-			s.count = 300
-		}
-		run(t, m, 20*time.Second)
-		mt := m.Metrics()
+		mt := tenSenders(t, cfg, 3, csma)
 		collisions[csma] = mt.Collisions
 		delivered[csma] = mt.FramesRx
 		t.Logf("csma=%v: tx %d, rx %d, collisions %d, drops %v", csma, mt.FramesTx, mt.FramesRx, mt.Collisions, mt.Drops)
@@ -196,15 +204,7 @@ func TestCarrierSense(t *testing.T) {
 		cfg := sim.DefaultConfig()
 		cfg.Seed = 7
 		cfg.CCAMode = mode
-		m := mustNew(t, sim.Grid(2, 5, 18), cfg)
-		for id := range sim.NodeID(10) {
-			s := attach(t, m, newStation(m, id, 11).every(time.Duration(id)*time.Millisecond, 40*time.Millisecond))
-			s.jitter = 10 * time.Millisecond
-			s.csma = true
-			s.count = 300
-		}
-		run(t, m, 20*time.Second)
-		mt := m.Metrics()
+		mt := tenSenders(t, cfg, 18, true)
 		collisions[mode] = mt.Collisions
 		t.Logf("CCA mode %d: tx %d, rx %d, collisions %d, drops %v", mode, mt.FramesTx, mt.FramesRx, mt.Collisions, mt.Drops)
 	}
