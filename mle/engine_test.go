@@ -52,6 +52,11 @@ func deliver(now time.Time, a, b *Engine) int {
 
 // pump runs two engines against each other until both are idle or until.
 func pump(a, b *Engine, until time.Time) time.Time {
+	return pumpWith(a, b, until, nil)
+}
+
+// pumpWith is pump handing every event a raises to onEvent (nil: dropped).
+func pumpWith(a, b *Engine, until time.Time, onEvent func(Event)) time.Time {
 	now := t0
 	for now.Before(until) {
 		now = a.Deadline()
@@ -66,7 +71,15 @@ func pump(a, b *Engine, until time.Time) time.Time {
 		}
 		a.Poll(now)
 		b.Poll(now)
-		for deliver(now, a, b)+deliver(now, b, a) > 0 {
+		for {
+			for ev, ok := a.PopEvent(); ok; ev, ok = a.PopEvent() {
+				if onEvent != nil {
+					onEvent(ev)
+				}
+			}
+			if deliver(now, a, b)+deliver(now, b, a) == 0 {
+				break
+			}
 		}
 	}
 	return now
@@ -269,29 +282,7 @@ func BenchmarkHandleAdvertisement(b *testing.B) {
 // events of a.
 func pumpEvents(a, b *Engine, until time.Time) []Event {
 	var evs []Event
-	now := t0
-	for now.Before(until) {
-		now = a.Deadline()
-		if d := b.Deadline(); d.Before(now) {
-			now = d
-		}
-		if now.Before(t0) {
-			now = t0
-		}
-		if now.After(until) {
-			break
-		}
-		a.Poll(now)
-		b.Poll(now)
-		for {
-			for ev, ok := a.PopEvent(); ok; ev, ok = a.PopEvent() {
-				evs = append(evs, ev)
-			}
-			if deliver(now, a, b)+deliver(now, b, a) == 0 {
-				break
-			}
-		}
-	}
+	pumpWith(a, b, until, func(ev Event) { evs = append(evs, ev) })
 	return evs
 }
 

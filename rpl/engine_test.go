@@ -113,13 +113,20 @@ func TestGridFormsDODAG(t *testing.T) {
 	}
 }
 
-// diamond links root 0 to 1 and 2, and 3 to both 1 and 2.
-func diamond(t *testing.T, p DODAGParams) *simNet {
-	s := newSimNet(t, 4, netOpts{params: p, seed: 3})
+// diamondNet links root 0 to 1 and 2, and 3 to both 1 (ETX 1) and 2
+// (ETX etx23 / 128), without starting the engines.
+func diamondNet(t *testing.T, p DODAGParams, seed uint64, etx23 uint16) *simNet {
+	s := newSimNet(t, 4, netOpts{params: p, seed: seed})
 	s.link(0, 1, 128)
 	s.link(0, 2, 128)
 	s.link(1, 3, 128)
-	s.link(2, 3, 128)
+	s.link(2, 3, etx23)
+	return s
+}
+
+// diamond is a converged diamondNet with ETX 1 everywhere.
+func diamond(t *testing.T, p DODAGParams) *simNet {
+	s := diamondNet(t, p, 3, 128)
 	s.start()
 	s.run(time.Minute)
 	s.checkConverged(t)
@@ -522,11 +529,7 @@ func TestDAOFailureBackoff(t *testing.T) {
 // still forwards meanwhile, and a node that switches again soon sends one
 // DAO for both switches.
 func TestSwitchDAODelay(t *testing.T) {
-	s := newSimNet(t, 4, netOpts{params: DefaultDODAGParams(testPrefix), seed: 5})
-	s.link(0, 1, 128)
-	s.link(0, 2, 128)
-	s.link(1, 3, 128)
-	s.link(2, 3, 140)
+	s := diamondNet(t, DefaultDODAGParams(testPrefix), 5, 140)
 	s.start()
 	s.run(time.Minute)
 	if pa, _ := s.nodes[3].e.Parent(); pa != testLL(1) {

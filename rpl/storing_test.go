@@ -102,11 +102,7 @@ func TestStoringDAOFromParentRefused(t *testing.T) {
 // from the route's next hop falls back to it, and a packet the route's
 // next hop returns with the F flag takes it.
 func TestStoringAlternativeNextHop(t *testing.T) {
-	s := newSimNet(t, 4, netOpts{params: storingParams(), seed: 12})
-	s.link(0, 1, 128)
-	s.link(0, 2, 128)
-	s.link(1, 3, 128)
-	s.link(2, 3, 128)
+	s := diamondNet(t, storingParams(), 12, 128)
 	s.start()
 	s.run(time.Minute)
 	root := s.nodes[0].e
@@ -178,11 +174,7 @@ func TestStoringRouteThroughParentWithdrawn(t *testing.T) {
 // A node whose DAOs its parent never acknowledges (a one-way link) takes
 // another parent and announces itself through it.
 func TestStoringDAOFailureMovesParent(t *testing.T) {
-	s := newSimNet(t, 4, netOpts{params: storingParams(), seed: 13})
-	s.link(0, 1, 128)
-	s.link(0, 2, 128)
-	s.link(1, 3, 128)
-	s.link(2, 3, 128)
+	s := diamondNet(t, storingParams(), 13, 128)
 	s.start()
 	s.run(10 * time.Second)
 	pa, ok := s.nodes[3].e.Parent()
