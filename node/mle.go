@@ -3,7 +3,6 @@ package node
 import (
 	"encoding/binary"
 	"fmt"
-	"math/rand/v2"
 	"net/netip"
 	"time"
 
@@ -22,9 +21,7 @@ func (n *Node) newMLE() error {
 	c.Channel = n.cfg.Channel
 	c.PANID = uint16(n.cfg.PAN)
 	if c.Rand == nil {
-		var seed [32]byte
-		copy(seed[:], n.cfg.Ext[:])
-		c.Rand = rand.New(rand.NewChaCha8(seed))
+		c.Rand = seededRand(n.cfg.Ext, [4]byte{})
 	}
 	store := n.cfg.MLECounters
 	if store == nil {

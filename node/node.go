@@ -241,6 +241,15 @@ const (
 // differ from its MLE and RPL streams.
 var macSeedTag = [4]byte{'M', 'A', 'C', 0}
 
+// seededRand returns a ChaCha8 stream seeded from the node's EUI-64 and a
+// tag that keeps the streams of its layers apart (MLE's tag is zero).
+func seededRand(ext wpan.ExtAddr, tag [4]byte) *rand.Rand {
+	var seed [32]byte
+	copy(seed[:], ext[:])
+	copy(seed[8:], tag[:])
+	return rand.New(rand.NewChaCha8(seed))
+}
+
 // Errors New and HandlePacket return.
 var (
 	// ErrNoKey is returned by New for a secured node without a key.
@@ -301,10 +310,7 @@ func New(cfg Config, port radio.Port) (*Node, error) {
 		queue:      make([]txSlot, cfg.TxQueue),
 		shortToExt: make(map[wpan.ShortAddr]wpan.ExtAddr),
 	}
-	var seed [32]byte
-	copy(seed[:], cfg.Ext[:])
-	copy(seed[8:], macSeedTag[:])
-	n.rng = rand.New(rand.NewChaCha8(seed))
+	n.rng = seededRand(cfg.Ext, macSeedTag)
 	mleKeys := cfg.MLE != nil && !cfg.MLE.Unsecured
 	if !cfg.Security.Open {
 		n.level = cfg.Security.Level
@@ -913,9 +919,9 @@ func (n *Node) txDone(now time.Time, d *radio.TxDone) {
 			acked := d.Status == radio.TxAcked
 			slot.attempts += int(d.Attempts)
 			if n.mle != nil && (acked || slot.rounds >= n.cfg.LinkRetries) {
-				// The link estimate takes the frame's outcome after
-				// every round: a round lost to a burst is a few more
-				// transmissions, not a lost frame.
+				// The link estimate takes the frame's outcome once,
+				// after its last round: a round lost to a burst is a
+				// few more transmissions, not a lost frame.
 				n.mle.ObserveTx(now, ext, min(slot.attempts, int(n.cfg.MaxRetries)+1), acked)
 			}
 			if n.pwr != nil {

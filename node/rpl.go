@@ -3,7 +3,6 @@ package node
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/netip"
 	"time"
 
@@ -85,10 +84,7 @@ func (n *Node) newRPL() error {
 	c := *n.cfg.RPL
 	c.LinkLocal = netip.AddrFrom16(linkLocal(n.cfg.Ext.IID()))
 	if c.Rand == nil {
-		var seed [32]byte
-		copy(seed[:], n.cfg.Ext[:])
-		copy(seed[8:], rplSeedTag[:])
-		c.Rand = rand.New(rand.NewChaCha8(seed))
+		c.Rand = seededRand(n.cfg.Ext, rplSeedTag)
 	}
 	if c.Metrics == nil && n.mle != nil {
 		c.Metrics = &mleMetrics{e: n.mle, n: n, reported: make(map[wpan.ExtAddr]uint16)}

@@ -188,7 +188,8 @@ func (e *Engine) pollPending(now time.Time) {
 				// minute kept a 3,000-node mesh from converging.
 				e.daoFails = min(e.daoFails+1, 16)
 				if per := e.refreshPeriod(); per > 0 {
-					wait := max(min(time.Minute<<(e.daoFails-1), per/4), min(per/8, time.Minute))
+					wait := min(time.Minute<<(e.daoFails-1), per/4) // 1, 2, 4 ... minutes
+					wait = max(wait, min(per/8, time.Minute))       // short lifetimes: as before
 					e.refreshAt = now.Add(e.jitter(wait))
 				}
 				e.daoFailed(now)

@@ -402,7 +402,7 @@ func (e *Engine) selectParent(now time.Time) {
 			e.disAt = time.Time{}
 			e.trickle.Reset(now)
 			if e.cfg.JoinDIODelay > 0 {
-				e.joinDIOAt = now.Add(e.randUpTo(e.cfg.JoinDIODelay))
+				e.extraDIOAt = now.Add(e.randUpTo(e.cfg.JoinDIODelay))
 			}
 		}
 		if joining || e.mop == MOPStoring {
@@ -464,8 +464,8 @@ func (e *Engine) extraDIO(now time.Time) {
 		return
 	}
 	at := now.Add(e.randUpTo(e.cfg.JoinDIODelay))
-	if e.joinDIOAt.IsZero() || at.Before(e.joinDIOAt) {
-		e.joinDIOAt = at
+	if e.extraDIOAt.IsZero() || at.Before(e.extraDIOAt) {
+		e.extraDIOAt = at
 	}
 }
 

@@ -311,7 +311,7 @@ type Engine struct {
 	refreshAt   time.Time
 	daoFails    int // this node's own DAOs that failed in a row
 	checkAt     time.Time
-	joinDIOAt   time.Time // the early DIO after joining
+	extraDIOAt  time.Time // one DIO outside Trickle: after joining, or a rank rise
 	daoSeq      Lollipop
 	pathSeq     Lollipop
 
@@ -557,7 +557,7 @@ func (e *Engine) Deadline() time.Time {
 	early(e.trickle.Deadline())
 	early(e.disAt)
 	early(e.daoAt)
-	early(e.joinDIOAt)
+	early(e.extraDIOAt)
 	for i := range e.pend {
 		if e.pend[i].used {
 			early(e.pend[i].at)
@@ -599,8 +599,8 @@ func (e *Engine) Poll(now time.Time) {
 	if e.trickle.Poll(now) {
 		e.queueDIO(AllRPLNodes)
 	}
-	if due(e.joinDIOAt) {
-		e.joinDIOAt = time.Time{}
+	if due(e.extraDIOAt) {
+		e.extraDIOAt = time.Time{}
 		if e.parent >= 0 {
 			e.queueDIO(AllRPLNodes)
 		}
